@@ -1,0 +1,1 @@
+"""Settings and the jurisdiction/taxonomy data files."""

@@ -1,0 +1,1 @@
+"""Alembic migrations. Run through `qingfeng db upgrade` (see migrations/runner.py)."""

@@ -1,0 +1,137 @@
+"""The OpenAPI 3.0 document of the public JSON API (served at /api/v1/openapi.json)."""
+from __future__ import annotations
+
+from models.vocabulary import CHANNELS, PUBLIC_STATUSES
+
+_text = {"type": "string"}
+_ERROR = {
+    "description": "错误（中文说明）",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _limited(maximum: int) -> dict:
+    return {"type": "string", "maxLength": maximum}
+
+
+def openapi_document() -> dict:
+    """The API contract; a schemathesis run in the tests holds the app to it."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "清风 公开接口",
+            "version": "1.0.0",
+            "description": "供其他投诉平台及办公室电话、信件登记使用：提交举报、凭回执码查询进度。",
+        },
+        "paths": {
+            "/api/v1/reports": {
+                "post": {
+                    "operationId": "submitReport",
+                    "summary": "提交举报",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewReport"}}},
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "已受理提交，返回回执码（仅此一次）",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
+                        },
+                        "400": _ERROR, "413": _ERROR, "415": _ERROR, "429": _ERROR,
+                    },
+                }
+            },
+            "/api/v1/status": {
+                "post": {
+                    "operationId": "readStatus",
+                    "summary": "凭回执码查询进度",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StatusQuery"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "进度与工作人员留言",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+                        },
+                        "400": _ERROR, "404": _ERROR, "413": _ERROR, "415": _ERROR, "429": _ERROR,
+                    },
+                }
+            },
+        },
+        "components": {"schemas": _schemas()},
+    }
+
+
+def _schemas() -> dict:
+    return {
+        "NewReport": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["description"],
+            "properties": {
+                "description": {"type": "string", "minLength": 10, "maxLength": 5000,
+                                "description": "问题描述：时间、地点、经过、金额等"},
+                "subject_name": _limited(50),
+                "subject_unit": _limited(100),
+                "subject_post": _limited(50),
+                "area": {"type": "string", "enum": ["", "A", "B", "C", "D", "E", "F"]},
+                "event_time": _limited(100),
+                "event_place": _limited(100),
+                "amount": _limited(100),
+                "channel": {"type": "string", "enum": list(CHANNELS), "default": "网络"},
+                "contact": {"$ref": "#/components/schemas/Contact"},
+            },
+        },
+        "Contact": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name", "phone"],
+            "description": "实名举报人信息（加密保存，匿名举报请省略）",
+            "properties": {
+                "name": _limited(50), "phone": _limited(30),
+                "id_number": _limited(18), "address": _limited(200),
+            },
+        },
+        "Accepted": {
+            "type": "object",
+            "required": ["receipt", "status", "status_label"],
+            "properties": {
+                "receipt": {"type": "string", "pattern": "^[0-9]{4}( [0-9]{4}){4}$"},
+                "status": {"type": "string", "enum": ["submitted"]},
+                "status_label": _text,
+            },
+        },
+        "StatusQuery": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["receipt"],
+            "properties": {"receipt": _limited(60)},
+        },
+        "Status": {
+            "type": "object",
+            "required": ["status", "status_label", "messages"],
+            "properties": {
+                "status": {"type": "string", "enum": list(PUBLIC_STATUSES)},
+                "status_label": {"type": "string", "enum": list(PUBLIC_STATUSES.values())},
+                "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
+            },
+        },
+        "Message": {
+            "type": "object",
+            "required": ["from", "body", "date"],
+            "properties": {
+                "from": {"type": "string", "enum": ["office", "reporter"]},
+                "body": _text,
+                "date": {"type": "string", "format": "date"},
+            },
+        },
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": _text,
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+    }

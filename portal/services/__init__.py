@@ -1,0 +1,1 @@
+"""Portal services: plain functions that take a Session; no request in sight."""

@@ -1,0 +1,126 @@
+"""The public JSON API (contract: portal/openapi.py). No cookies, so no CSRF; rate limited."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from models.receipt_code import MalformedReceipt
+from models.session import request_session
+from models.vocabulary import CHANNELS, PUBLIC_STATUSES, WEB_CHANNEL
+from portal import texts
+from portal.forms import ReportFields
+from portal.openapi import openapi_document
+from portal.security import csrf, everyone, limiter, setting
+from portal.services.intake import ReportContent, submit_report
+from portal.services.status import ReceiptNotFound, read_status, unlock
+from portal.views import hand_to_triage, vault
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+limiter.limit(setting("api_per_client"))(bp)
+
+_CONTENT_FIELDS = ("description", "subject_name", "subject_unit", "subject_post", "area",
+                   "event_time", "event_place", "amount")
+_CONTACT_FIELDS = {"name": "contact_name", "phone": "contact_phone",
+                   "id_number": "contact_id_number", "address": "contact_address"}
+
+
+class BadPayload(ValueError):
+    """The body is not what the schema asks; the message is for the client (Chinese)."""
+
+
+def _json_object(allowed: set[str]) -> dict:
+    if not request.is_json:
+        raise BadPayload("请以 application/json 提交。")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadPayload("请求体不是有效的 JSON 对象（须为 UTF-8 编码）。")
+    unknown = set(payload) - allowed
+    if unknown:
+        raise BadPayload(f"不认识的字段：{', '.join(sorted(map(str, unknown)))[:200]}")
+    return payload
+
+
+def _strings(data: dict, names: tuple[str, ...] | set[str], where: str = "") -> None:
+    for name in names:
+        if name in data and not isinstance(data[name], str):
+            raise BadPayload(f"字段 {where}{name} 必须是字符串。")
+
+
+def _report_form(payload: dict) -> ReportFields:
+    _strings(payload, _CONTENT_FIELDS + ("channel",))
+    contact = payload.get("contact")
+    if contact is not None:
+        if not isinstance(contact, dict) or set(contact) - set(_CONTACT_FIELDS):
+            raise BadPayload("字段 contact 必须是只含 name、phone、id_number、address 的对象。")
+        _strings(contact, set(_CONTACT_FIELDS), "contact.")
+        if not contact.get("name") or not contact.get("phone"):
+            raise BadPayload("实名信息须同时包含 name 与 phone。")
+    formdata = MultiDict({k: payload[k] for k in _CONTENT_FIELDS if k in payload})
+    for key, field in _CONTACT_FIELDS.items():
+        if contact and key in contact:
+            formdata[field] = contact[key]
+    return ReportFields(formdata=formdata, meta={"csrf": False})
+
+
+def _bad(message: str, fields: dict | None = None, status: int = 400) -> ResponseReturnValue:
+    body: dict = {"error": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify(body), status
+
+
+@bp.post("/reports")
+def submit() -> ResponseReturnValue:
+    try:
+        payload = _json_object(set(_CONTENT_FIELDS) | {"channel", "contact"})
+        form = _report_form(payload)
+    except BadPayload as bad:
+        return _bad(str(bad), status=415 if "application/json" in str(bad) else 400)
+    channel = payload.get("channel", WEB_CHANNEL)
+    if channel not in CHANNELS:
+        return _bad(f"channel 须为以下之一：{'、'.join(CHANNELS)}")
+    if not form.validate():
+        fields = {name: errors[0] for name, errors in form.errors.items()}
+        return _bad("提交内容有误，请按提示修改。", fields)
+    accepted = submit_report(
+        request_session(), vault(),
+        ReportContent(**{name: getattr(form, name).data or "" for name in _CONTENT_FIELDS}),
+        form.contact(), [], channel,
+    )
+    hand_to_triage(accepted.report_id)
+    return jsonify(receipt=accepted.receipt, status="submitted",
+                   status_label=PUBLIC_STATUSES["submitted"]), 201
+
+
+@bp.post("/status")
+@limiter.limit(setting("lookups_per_client"))
+@limiter.shared_limit(setting("lookups_global"), scope="receipt-global", key_func=everyone)
+def status() -> ResponseReturnValue:
+    try:
+        payload = _json_object({"receipt"})
+        _strings(payload, ("receipt",))
+        if "receipt" not in payload:
+            raise BadPayload("请提供 receipt（回执码）。")
+        unlocked = unlock(request_session(), vault(), payload["receipt"])
+    except BadPayload as bad:
+        return _bad(str(bad), status=415 if "application/json" in str(bad) else 400)
+    except MalformedReceipt:
+        return _bad(texts.RECEIPT_MALFORMED)
+    except ReceiptNotFound:
+        return _bad(texts.RECEIPT_NOT_FOUND, status=404)
+    view = read_status(unlocked)
+    if view.kind != "report":
+        return _bad(texts.RECEIPT_NOT_FOUND, status=404)
+    return jsonify(
+        status=view.status,
+        status_label=view.label,
+        messages=[{"from": m.sender, "body": m.body, "date": m.day.isoformat()} for m in view.messages],
+    )
+
+
+@bp.get("/openapi.json")
+@limiter.exempt
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document())

@@ -1,0 +1,91 @@
+"""Status by receipt code: read, reply, add evidence."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from models.receipt_code import MalformedReceipt
+from models.session import request_session
+from portal import texts
+from portal.forms import EvidenceForm, ReceiptForm, ReplyForm
+from portal.security import everyone, limiter, setting
+from portal.services.status import ReceiptNotFound, Unlocked, add_evidence, add_reply, read_status, unlock
+from portal.views import hand_to_triage, read_evidence, vault
+
+bp = Blueprint("status", __name__)
+lookup_limits = [
+    limiter.limit(setting("lookups_per_client"), methods=["POST"]),
+    limiter.shared_limit(setting("lookups_global"), scope="receipt-global", key_func=everyone,
+                         methods=["POST"]),
+]
+
+
+def limited(view):  # type: ignore[no-untyped-def]
+    for decorate in lookup_limits:
+        view = decorate(view)
+    return view
+
+
+def _unlock(form: ReceiptForm) -> Unlocked | str:
+    """The receipt behind the form's code, or a Chinese message saying why not."""
+    try:
+        return unlock(request_session(), vault(), form.receipt.data)
+    except MalformedReceipt:
+        return texts.RECEIPT_MALFORMED
+    except ReceiptNotFound:
+        return texts.RECEIPT_NOT_FOUND
+
+
+def _show(unlocked: Unlocked, receipt: str, notice: str = "", errors: list[str] | None = None,
+          status: int = 200) -> tuple[str, int]:
+    view = read_status(unlocked)
+    return render_template(
+        "status/show.html", view=view, receipt=receipt, notice=notice, errors=errors or [],
+        reply_form=ReplyForm(formdata=None, receipt=receipt),
+        evidence_form=EvidenceForm(formdata=None, receipt=receipt),
+    ), status
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limited
+def lookup() -> str | tuple[str, int]:
+    form = ReceiptForm()
+    if not form.validate_on_submit():
+        return render_template("status/lookup.html", form=form, error=""), 400 if form.is_submitted() else 200
+    unlocked = _unlock(form)
+    if isinstance(unlocked, str):
+        return render_template("status/lookup.html", form=form, error=unlocked), 404
+    return _show(unlocked, form.receipt.data)
+
+
+@bp.post("/status/reply")
+@limited
+def reply() -> str | tuple[str, int]:
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        unlocked = _unlock(form) if form.receipt.data else texts.RECEIPT_MALFORMED
+        if isinstance(unlocked, str):
+            return render_template("status/lookup.html", form=form, error=unlocked), 404
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        return _show(unlocked, form.receipt.data, errors=errors, status=400)
+    unlocked = _unlock(form)
+    if isinstance(unlocked, str):
+        return render_template("status/lookup.html", form=form, error=unlocked), 404
+    add_reply(request_session(), vault(), unlocked, form.body.data)
+    return _show(unlocked, form.receipt.data, notice=texts.REPLY_SENT)
+
+
+@bp.post("/status/evidence")
+@limited
+def evidence() -> str | tuple[str, int]:
+    form = EvidenceForm()
+    unlocked = _unlock(form) if form.validate_on_submit() else texts.RECEIPT_MALFORMED
+    if isinstance(unlocked, str):
+        return render_template("status/lookup.html", form=form, error=unlocked), 404
+    errors: list[str] = []
+    files = read_evidence(form.evidence.data or [], errors)
+    if errors or not files:
+        return _show(unlocked, form.receipt.data, errors=errors or ["请选择要补充的文件。"], status=400)
+    count = add_evidence(request_session(), vault(), unlocked, files)
+    if unlocked.receipt.report_id is not None:
+        hand_to_triage(unlocked.receipt.report_id)
+    return _show(unlocked, form.receipt.data, notice=texts.EVIDENCE_ADDED.format(count=count))

@@ -1,0 +1,193 @@
+"""The `qingfeng` command: init, keys, db, serve, worker, sweep."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from config.data import ConfigError, load_jurisdiction, load_taxonomy
+from config.settings import Paths, data_paths, portal_settings_from_env, triage_settings_from_env
+
+SECRET_FILES = {
+    "portal_secret_key": "PORTAL_SECRET_KEY",
+    "office_secret_key": "OFFICE_SECRET_KEY",
+    "receipt_pepper": "RECEIPT_PEPPER",
+}
+
+
+@click.group()
+def main() -> None:
+    """清风 Qingfeng: whistleblower intake and triage."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def make_folders(paths: Paths) -> None:
+    """Create the data folder; everything in it is private to the service user."""
+    for folder in (paths.root, paths.uploads, paths.keys, paths.secrets, paths.logs):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+
+
+def make_secrets(paths: Paths) -> None:
+    """Create each random secret that is neither in the environment nor on disk."""
+    for name, env in SECRET_FILES.items():
+        path = paths.secrets / name
+        if os.environ.get(f"QINGFENG_{env}") or path.exists():
+            continue
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        click.echo(f"created secret {path}")
+
+
+def make_office_keys(paths: Paths) -> None:
+    """Create the office key pair if missing (passphrase from the environment or generated)."""
+    from models.sealing import generate_office_keys
+
+    if paths.office_private_key.exists():
+        return
+    passphrase = os.environ.get("QINGFENG_OFFICE_PASSPHRASE")
+    if not passphrase:
+        passphrase = secrets.token_urlsafe(24)
+        stored = paths.secrets / "office_passphrase"
+        fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(passphrase)
+        click.echo(
+            f"generated the office passphrase into {stored}: fine on one machine; in production "
+            "move it to a secret store and pass QINGFENG_OFFICE_PASSPHRASE to the back office only"
+        )
+    generate_office_keys(paths.office_public_key, paths.office_private_key, passphrase.encode())
+    click.echo(f"created office key pair in {paths.keys}")
+
+
+@main.command()
+def init() -> None:
+    """Create the data folder, secrets, database schema and office keys (idempotent)."""
+    from migrations.runner import upgrade
+
+    paths = data_paths()
+    try:
+        load_jurisdiction(os.environ.get("QINGFENG_JURISDICTION", "changjiang"))
+        load_taxonomy()
+        make_folders(paths)
+        make_secrets(paths)
+        make_office_keys(paths)
+        settings = portal_settings_from_env()
+    except (ConfigError, ValueError) as exc:
+        _fail(str(exc))
+    upgrade(settings.database_url)
+    click.echo(f"data folder ready: {paths.root}")
+
+
+@main.group()
+def keys() -> None:
+    """The office key pair."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the office key pair (private key encrypted under the passphrase)."""
+    paths = data_paths()
+    make_folders(paths)
+    try:
+        make_office_keys(paths)
+    except (FileExistsError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    from migrations.runner import upgrade
+
+    upgrade(portal_settings_from_env().database_url, revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION."""
+    from migrations.runner import downgrade
+
+    downgrade(portal_settings_from_env().database_url, revision)
+
+
+def setup_logging(paths: Paths) -> None:
+    """Application logs to data/logs/qingfeng.log. No access log exists anywhere (P4)."""
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(paths.logs / "qingfeng.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
+@click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--threads", type=int, default=4, show_default=True)
+@click.option("--portal-only", is_flag=True, help="Serve the public portal alone (split deployment).")
+def serve(host: str, port: int, workers: int, threads: int, portal_only: bool) -> None:
+    """Serve the portal at / and the back office at /office with gunicorn."""
+    from triage.server import serve as run_server
+
+    paths = data_paths()
+    if not paths.office_public_key.exists():
+        _fail("no office keys: run 'qingfeng init' first")
+    setup_logging(paths)
+    click.echo(f"serving on http://{host}:{port}/" + ("" if portal_only else f"  (office: http://{host}:{port}/office/)"))
+    run_server(host, port, workers, threads, portal_only, paths.logs / "server.log")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Process what is queued, then stop.")
+@click.option("--sweep-every", type=int, default=60, show_default=True, help="Seconds between sweeps.")
+def worker(burst: bool, sweep_every: int) -> None:
+    """Run triage jobs from Redis (needs REDIS_URL)."""
+    from triage.worker import run_worker
+
+    settings = triage_settings_from_env()
+    if not settings.redis_url:
+        _fail("REDIS_URL is not set: without Redis, triage runs inside 'qingfeng serve'")
+    setup_logging(settings.paths)
+    run_worker(settings, burst=burst, sweep_every=sweep_every)
+
+
+@main.command()
+def sweep() -> None:
+    """Hand every report still waiting for triage to the queue again (P6)."""
+    from models.session import make_engine, make_sessionmaker
+    from triage.dispatch import sweep as run_sweep
+
+    settings = triage_settings_from_env()
+    if settings.triage_mode == "thread":
+        settings = _inline(settings)
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    click.echo(f"handed {run_sweep(settings, factory)} waiting report(s) to triage")
+
+
+def _inline(settings):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(settings, triage_mode="inline")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
