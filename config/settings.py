@@ -153,8 +153,19 @@ def portal_settings_from_env() -> PortalSettings:
     paths = data_paths()
     common = _common(paths)
     storage = common["redis_url"] or "memory://"
+    limits = {
+        field_name: value
+        for field_name, env in (
+            ("submissions_per_day", "LIMIT_SUBMISSIONS"),
+            ("lookups_per_client", "LIMIT_LOOKUPS"),
+            ("lookups_global", "LIMIT_LOOKUPS_GLOBAL"),
+            ("api_per_client", "LIMIT_API"),
+        )
+        if (value := _env(env))
+    }
     return PortalSettings(
         **common,
+        **limits,
         secret_key=_secret(paths, "portal_secret_key", "PORTAL_SECRET_KEY"),
         ratelimit_storage=storage,
     )

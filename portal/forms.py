@@ -5,8 +5,8 @@ import re
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, MultipleFileField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from config.data import AREA_CODES
 
@@ -58,11 +58,8 @@ class ReportFields(FlaskForm):
     subject_name = _text("被反映人姓名", 50)
     subject_unit = _text("被反映人单位", 100)
     subject_post = _text("被反映人职务", 50)
-    area = SelectField(
-        "问题领域",
-        choices=[("", "不确定")] + [(code, code) for code in AREA_CODES],
-        validators=[Optional()],
-        validate_choice=True,
+    area = StringField(
+        "问题领域", validators=[Optional(), AnyOf(AREA_CODES, message="请选择列出的问题领域。")]
     )
     event_time = _text("发生时间", 100)
     event_place = _text("发生地点", 100)
@@ -89,12 +86,19 @@ class ReportFields(FlaskForm):
         if field.data and not id_number_ok(field.data):
             raise ValidationError("身份证号不正确，请核对 18 位号码（最后一位可以是 X）。")
 
-    def validate_contact_name(self, field: StringField) -> None:
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        """Field rules, then the real-name block as a whole (name and phone go together)."""
+        valid = super().validate(extra_validators)
         others = (self.contact_phone.data, self.contact_id_number.data, self.contact_address.data)
-        if any(others) and not field.data:
-            raise ValidationError("实名举报请填写姓名；若想匿名，请清空实名信息。")
-        if field.data and not self.contact_phone.data:
-            raise ValidationError("实名举报请同时填写联系电话，以便反馈。")
+        problem = ""
+        if any(others) and not self.contact_name.data:
+            problem = "实名举报请填写姓名；若想匿名，请清空实名信息。"
+        elif self.contact_name.data and not self.contact_phone.data:
+            problem = "实名举报请同时填写联系电话，以便反馈。"
+        if problem:
+            self.contact_name.errors = [*self.contact_name.errors, problem]
+            return False
+        return valid
 
     def contact(self) -> dict[str, str] | None:
         """The real-name block, or None for an anonymous report."""

@@ -48,13 +48,24 @@ def _strings(data: dict, names: tuple[str, ...] | set[str], where: str = "") -> 
             raise BadPayload(f"字段 {where}{name} 必须是字符串。")
 
 
+def _within_limits(data: dict, schema: str, where: str = "") -> None:
+    """Lengths as the schema counts them, on the text as sent (before any clean-up)."""
+    properties = openapi_document()["components"]["schemas"][schema]["properties"]
+    for name, value in data.items():
+        maximum = properties.get(name, {}).get("maxLength")
+        if isinstance(value, str) and maximum is not None and len(value) > maximum:
+            raise BadPayload(f"字段 {where}{name} 过长：最多 {maximum} 个字。")
+
+
 def _report_form(payload: dict) -> ReportFields:
     _strings(payload, _CONTENT_FIELDS + ("channel",))
+    _within_limits(payload, "NewReport")
     contact = payload.get("contact")
     if contact is not None:
         if not isinstance(contact, dict) or set(contact) - set(_CONTACT_FIELDS):
             raise BadPayload("字段 contact 必须是只含 name、phone、id_number、address 的对象。")
         _strings(contact, set(_CONTACT_FIELDS), "contact.")
+        _within_limits(contact, "Contact", "contact.")
         if not contact.get("name") or not contact.get("phone"):
             raise BadPayload("实名信息须同时包含 name 与 phone。")
     formdata = MultiDict({k: payload[k] for k in _CONTENT_FIELDS if k in payload})
@@ -82,7 +93,8 @@ def submit() -> ResponseReturnValue:
     if channel not in CHANNELS:
         return _bad(f"channel 须为以下之一：{'、'.join(CHANNELS)}")
     if not form.validate():
-        fields = {name: errors[0] for name, errors in form.errors.items()}
+        api_names = {field: f"contact.{key}" for key, field in _CONTACT_FIELDS.items()}
+        fields = {api_names.get(name, name): errors[0] for name, errors in form.errors.items()}
         return _bad("提交内容有误，请按提示修改。", fields)
     accepted = submit_report(
         request_session(), vault(),
@@ -101,6 +113,7 @@ def status() -> ResponseReturnValue:
     try:
         payload = _json_object({"receipt"})
         _strings(payload, ("receipt",))
+        _within_limits(payload, "StatusQuery")
         if "receipt" not in payload:
             raise BadPayload("请提供 receipt（回执码）。")
         unlocked = unlock(request_session(), vault(), payload["receipt"])

@@ -1,0 +1,129 @@
+"""Shared fixtures: settings on a fresh data folder, apps, clients, sessions, keys."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import KdfParams, Paths, PortalSettings, TriageSettings
+from models import Base
+from models.sealing import generate_office_keys, load_office_private_key
+from models.session import make_engine, make_sessionmaker
+from tests.backends import PostgresDatabases, postgres_reason, require
+
+# Cheap scrypt for tests (the real cost is measured in bench/intake.py).
+TEST_KDF = KdfParams(n=16, r=1, p=1)
+PASSPHRASE = b"test passphrase of the office"
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    databases = PostgresDatabases()
+    yield databases
+    if databases.created:
+        databases.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path, pg_databases: PostgresDatabases) -> str:
+    """Each database test runs on SQLite and on the local PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'qingfeng.db'}"
+    require(postgres_reason())
+    return pg_databases.create()
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    paths = Paths(tmp_path / "data")
+    for folder in (paths.root, paths.uploads, paths.keys, paths.secrets, paths.logs):
+        folder.mkdir(parents=True, exist_ok=True)
+    generate_office_keys(paths.office_public_key, paths.office_private_key, PASSPHRASE)
+    return paths
+
+
+@pytest.fixture
+def engine(database_url: str, paths: Paths) -> Engine:
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def db_session(factory: sessionmaker[Session]) -> Session:
+    with factory() as session:
+        yield session
+
+
+def _common(paths: Paths, database_url: str) -> dict:
+    return dict(
+        paths=paths,
+        database_url=database_url,
+        redis_url=None,
+        jurisdiction="changjiang",
+        receipt_kdf=TEST_KDF,
+        receipt_pepper=secrets.token_bytes(32),
+        triage_mode="inline",
+        testing=True,
+    )
+
+
+@pytest.fixture
+def portal_settings(paths: Paths, database_url: str, engine: Engine) -> PortalSettings:
+    return PortalSettings(
+        **_common(paths, database_url),
+        secret_key=secrets.token_bytes(32),
+        csrf_enabled=False,
+        submissions_per_day="1000 per day",
+        lookups_per_client="1000 per minute",
+        lookups_global="10000 per minute",
+        api_per_client="1000 per minute",
+    )
+
+
+@pytest.fixture
+def triage_settings(portal_settings: PortalSettings) -> TriageSettings:
+    common = {k: getattr(portal_settings, k) for k in _common(portal_settings.paths, "").keys()}
+    return TriageSettings(
+        **common, secret_key=secrets.token_bytes(32), csrf_enabled=False,
+        office_passphrase=PASSPHRASE,
+    )
+
+
+@pytest.fixture
+def make_portal(portal_settings: PortalSettings):
+    """Build a portal with some settings changed."""
+    import portal
+
+    def build(**changes: object):
+        app = portal.create_app(replace(portal_settings, **changes))
+        app.config["TESTING"] = True
+        return app
+
+    return build
+
+
+@pytest.fixture
+def portal_app(make_portal):
+    return make_portal()
+
+
+@pytest.fixture
+def client(portal_app):
+    return portal_app.test_client()
+
+
+@pytest.fixture
+def office_key(paths: Paths):
+    """The office private key, as the back office would load it."""
+    return load_office_private_key(paths.office_private_key, PASSPHRASE)

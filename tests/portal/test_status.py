@@ -1,0 +1,119 @@
+"""Status by receipt: right code shows status and office messages; wrong code is refused,
+costs the same work, and is rate limited."""
+from sqlalchemy import select
+
+import models.receipt_code
+import portal.services.status as status_service
+from models import Message, Report
+from models.sealing import open_box, public_key_from_bytes, seal
+from tests.factories import submit_api, submit_form
+
+
+def _office_message(db_session, report: Report, text: str) -> None:
+    message = Message(sender="office", body_box=b"")
+    report.messages.append(message)
+    db_session.flush()
+    key = public_key_from_bytes(report.receipt.reporter_key)
+    message.body_box = seal(key, text.encode(), "office-message", f"{report.uid}/{message.id}")
+    db_session.commit()
+
+
+def test_right_code_shows_status_and_office_messages(client, db_session):
+    _, receipt = submit_form(client)
+    report = db_session.scalars(select(Report)).one()
+    _office_message(db_session, report, "请问具体是哪一天？")
+    response = client.post("/status", data={"receipt": receipt.replace(" ", "")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-status="submitted"' in page and "已提交" in page
+    assert "请问具体是哪一天？" in page
+
+
+def test_wrong_and_malformed_codes_are_refused_in_chinese(client):
+    submit_form(client)
+    response = client.post("/status", data={"receipt": "1111 2222 3333 4444 5555"})
+    assert response.status_code == 404 and "未找到该回执码" in response.get_data(as_text=True)
+    response = client.post("/status", data={"receipt": "12345"})
+    assert response.status_code == 404 and "20 位数字" in response.get_data(as_text=True)
+
+
+def test_reply_reaches_the_office_and_the_reporter_sees_it(client, db_session, office_key):
+    _, receipt = submit_form(client)
+    response = client.post("/status/reply", data={"receipt": receipt, "body": "时间是2023年10月12日上午"})
+    assert response.status_code == 200 and "时间是2023年10月12日上午" in response.get_data(as_text=True)
+    report = db_session.scalars(select(Report)).one()
+    message = report.messages[0]
+    assert message.sender == "reporter"
+    assert open_box(office_key, message.body_box, "reporter-message", report.uid).decode() == "时间是2023年10月12日上午"
+    # a wrong code cannot post
+    response = client.post("/status/reply", data={"receipt": "1111 2222 3333 4444 5555", "body": "冒充"})
+    assert response.status_code == 404
+
+
+def test_evidence_can_be_added_later(client, db_session):
+    import io
+
+    _, receipt = submit_form(client)
+    response = client.post("/status/evidence", data={"receipt": receipt, "evidence": [(io.BytesIO(b"%PDF-1.4 a"), "补充.pdf")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and "已补充 1 个证据文件" in response.get_data(as_text=True)
+    assert len(db_session.scalars(select(Report)).one().attachments) == 1
+
+
+def test_wrong_and_right_codes_do_the_same_work(client, monkeypatch):
+    """One scrypt and one box opening either way: the timing tells nothing."""
+    _, receipt = submit_form(client)
+    calls = {"kdf": 0, "open": 0}
+    real_kdf, real_open = models.receipt_code.derive_receipt_keys, status_service.open_box
+
+    def counting_kdf(*args, **kwargs):
+        calls["kdf"] += 1
+        return real_kdf(*args, **kwargs)
+
+    def counting_open(*args, **kwargs):
+        calls["open"] += 1
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(status_service, "derive_receipt_keys", counting_kdf)
+    monkeypatch.setattr(status_service, "open_box", counting_open)
+    assert client.post("/api/v1/status", json={"receipt": "9999 8888 7777 6666 5555"}).status_code == 404
+    wrong = dict(calls)
+    calls.update(kdf=0, open=0)
+    assert client.post("/api/v1/status", json={"receipt": receipt}).status_code == 200
+    assert wrong == {"kdf": 1, "open": 1}
+    assert calls["kdf"] == 1 and calls["open"] <= 1  # no messages yet: nothing more to open
+
+
+def test_lookups_are_rate_limited_per_client(make_portal):
+    client = make_portal(lookups_per_client="3 per minute").test_client()
+    codes = [client.post("/status", data={"receipt": "1111 2222 3333 4444 5555"}).status_code for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
+    assert "操作过于频繁" in client.post("/status", data={"receipt": "1"}).get_data(as_text=True)
+    # another client is not affected by the first one's limit
+    other = client.post("/status", data={"receipt": "1111 2222 3333 4444 5555"},
+                        environ_overrides={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 404
+
+
+def test_lookups_have_a_global_ceiling(make_portal):
+    client = make_portal(lookups_global="4 per minute").test_client()
+    codes = [
+        client.post("/api/v1/status", json={"receipt": "1111 2222 3333 4444 5555"},
+                    environ_overrides={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+        for i in range(6)
+    ]
+    assert codes[:4] == [404] * 4 and codes[4:] == [429, 429]
+
+
+def test_submissions_are_rate_limited(make_portal):
+    client = make_portal(submissions_per_day="2 per day").test_client()
+    assert [submit_form(client)[0].status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_api_status_messages(client, db_session):
+    receipt = submit_api(client).get_json()["receipt"]
+    report = db_session.scalars(select(Report)).one()
+    _office_message(db_session, report, "已收到，感谢。")
+    body = client.post("/api/v1/status", json={"receipt": receipt}).get_json()
+    assert body["status"] == "submitted" and body["status_label"] == "已提交"
+    assert [(m["from"], m["body"]) for m in body["messages"]] == [("office", "已收到，感谢。")]
