@@ -16,7 +16,7 @@ from config.data import ConfigError
 class KdfParams:
     """scrypt cost of the receipt-code hash (see README, "Receipt codes")."""
 
-    n: int = 2**15
+    n: int = 2**14
     r: int = 8
     p: int = 1
 

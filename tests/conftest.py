@@ -32,6 +32,7 @@ def pg_databases():
 def database_url(request, tmp_path: Path, pg_databases: PostgresDatabases) -> str:
     """Each database test runs on SQLite and on the local PostgreSQL."""
     if request.param == "sqlite":
+        (tmp_path / "data").mkdir(exist_ok=True)
         return f"sqlite:///{tmp_path / 'data' / 'qingfeng.db'}"
     require(postgres_reason())
     return pg_databases.create()

@@ -38,17 +38,18 @@ def rq_queue(redis_url: str):  # type: ignore[no-untyped-def]
 
 def enqueue_triage(settings: CommonSettings, factory: sessionmaker[Session], report_id: int) -> bool:
     """Queue one committed report for triage; False if the queue is unreachable right now."""
+    if settings.triage_mode == "inline":
+        _mark_queued(factory, report_id)
+        _run_here(factory, report_id)
+        return True
     try:
         if settings.triage_mode == "rq":
             _enqueue_rq(settings.redis_url or "", report_id)
-        elif settings.triage_mode == "inline":
-            _mark_queued(factory, report_id)
-            _run_here(factory, report_id)
-            return True
         else:
             _thread_pool().submit(_run_here, factory, report_id)
-    except Exception:  # redis.ConnectionError, TimeoutError, …: the sweep will retry
-        log.warning("triage queue unavailable; report %s left pending for the sweep", report_id)
+    except Exception as exc:  # redis.ConnectionError, TimeoutError, …: the sweep will retry
+        log.warning("triage queue unavailable (%s); report %s left pending for the sweep",
+                    type(exc).__name__, report_id)
         return False
     _mark_queued(factory, report_id)
     return True

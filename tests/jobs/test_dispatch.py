@@ -1,0 +1,120 @@
+"""The hand-off to triage: after the commit, through RQ on the local Redis or in-process; a
+report accepted while Redis is down is handed over later by the sweep (P6)."""
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from models import Report
+from tests.backends import REDIS_TEST_URL, redis_reason, require
+from tests.factories import submit_api
+from triage import dispatch, jobs
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture
+def redis_url():
+    require(redis_reason())
+    from redis import Redis
+
+    Redis.from_url(REDIS_TEST_URL).flushdb()
+    yield REDIS_TEST_URL
+    Redis.from_url(REDIS_TEST_URL).flushdb()
+
+
+def _states(session):
+    session.expire_all()
+    return [r.triage_state for r in session.scalars(select(Report).order_by(Report.id))]
+
+
+def _work(factory, redis_url, monkeypatch):
+    """Run the triage queue with a real RQ worker until it is empty."""
+    from rq import SimpleWorker
+
+    monkeypatch.setattr(jobs, "_worker_sessions", lambda: factory)
+    queue = dispatch.rq_queue(redis_url)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def test_inline_mode_runs_the_job_after_commit(client, db_session):
+    submit_api(client)
+    assert _states(db_session) == ["awaiting"]
+
+
+def test_job_is_idempotent(client, factory, db_session):
+    submit_api(client)
+    report_id = db_session.scalars(select(Report.id)).one()
+    assert jobs.process_report(factory, report_id) == "awaiting"
+    assert jobs.process_report(factory, report_id) == "awaiting"
+    db_session.expire_all()
+    assert db_session.get(Report, report_id).triage_attempts == 1
+    assert jobs.process_report(factory, 999_999) == "missing"
+
+
+def test_rq_hand_off_with_a_real_worker(make_portal, factory, db_session, redis_url, monkeypatch):
+    client = make_portal(triage_mode="rq", redis_url=redis_url).test_client()
+    submit_api(client)
+    submit_api(client)
+    assert _states(db_session) == ["queued", "queued"]
+    assert dispatch.rq_queue(redis_url).count == 2
+    _work(factory, redis_url, monkeypatch)
+    assert _states(db_session) == ["awaiting", "awaiting"]
+
+
+def test_report_accepted_while_redis_is_down_is_swept_later(
+        make_portal, portal_settings, factory, db_session, redis_url, monkeypatch):
+    client = make_portal(triage_mode="rq", redis_url=DEAD_REDIS).test_client()
+    response = submit_api(client)
+    assert response.status_code == 201  # the reporter gets a receipt all the same
+    assert _states(db_session) == ["pending"]
+    live = replace(portal_settings, triage_mode="rq", redis_url=redis_url)
+    assert dispatch.sweep(live, factory) == 1
+    assert dispatch.sweep(live, factory) == 0  # its job is queued: no duplicate
+    _work(factory, redis_url, monkeypatch)
+    assert _states(db_session) == ["awaiting"]
+
+
+def test_queue_lost_with_a_redis_restart_is_refilled(
+        make_portal, portal_settings, factory, db_session, redis_url, monkeypatch):
+    from redis import Redis
+
+    client = make_portal(triage_mode="rq", redis_url=redis_url).test_client()
+    submit_api(client)
+    Redis.from_url(redis_url).flushdb()  # Redis here keeps nothing on disk
+    assert _states(db_session) == ["queued"]
+    live = replace(portal_settings, triage_mode="rq", redis_url=redis_url)
+    assert dispatch.sweep(live, factory) == 1
+    _work(factory, redis_url, monkeypatch)
+    assert _states(db_session) == ["awaiting"]
+
+
+def test_a_crash_mid_job_loses_nothing(make_portal, portal_settings, factory, db_session, redis_url, monkeypatch):
+    client = make_portal(triage_mode="rq", redis_url=redis_url).test_client()
+    submit_api(client)
+
+    def crash(session, report):
+        report.triage_state = "awaiting"
+        raise RuntimeError("worker died halfway")
+
+    monkeypatch.setattr(jobs, "triage_report", crash)
+    _work(factory, redis_url, monkeypatch)
+    assert _states(db_session) == ["queued"]  # the half-done change was rolled back
+    queue = dispatch.rq_queue(redis_url)
+    scheduled = queue.scheduled_job_registry
+    assert scheduled.get_job_ids() == [dispatch.job_id(1)]  # RQ will retry it later
+    live = replace(portal_settings, triage_mode="rq", redis_url=redis_url)
+    assert dispatch.sweep(live, factory) == 0  # the retry is pending: no duplicate
+    monkeypatch.undo()
+    scheduled.requeue(dispatch.job_id(1))  # the retry's time has come
+    _work(factory, redis_url, monkeypatch)
+    assert _states(db_session) == ["awaiting"]
+
+
+def test_job_arguments_are_ids_only(make_portal, redis_url):
+    client = make_portal(triage_mode="rq", redis_url=redis_url).test_client()
+    submit_api(client, description="这段举报文字不应出现在任务参数里面")
+    job = dispatch.rq_queue(redis_url).jobs[0]
+    assert job.func_name == "triage.jobs.run_triage"
+    assert job.args == (1,) or all(isinstance(a, int) for a in job.args)
+    assert not job.kwargs
