@@ -1,0 +1,1 @@
+"""The triage classifier: text pipeline, training, evaluation, artifacts."""
