@@ -6,7 +6,7 @@ Not a test. Run from the project root with the project's venv:
     .venv/bin/python bench/intake.py [--seconds 10] [--clients 8] [--workers 2] [--json]
 
 What it does:
-  1. times `derive_receipt_keys` with the production `KdfParams()` (scrypt n=2**15, r=8, p=1);
+  1. times `derive_receipt_keys` with the production `KdfParams()` (scrypt n=2**14, r=8, p=1);
   2. creates a throw-away PostgreSQL database on 127.0.0.1:5432 (user postgres, trust auth)
      and a temporary data folder, runs `qingfeng init` and `qingfeng serve` (gunicorn) on a free
      local port with the rate limits raised out of the way and triage inline;

@@ -140,20 +140,25 @@ def setup_logging(paths: Paths) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")),
+              show_default="PORT or 5000")
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--threads", type=int, default=4, show_default=True)
-@click.option("--portal-only", is_flag=True, help="Serve the public portal alone (split deployment).")
-def serve(host: str, port: int, workers: int, threads: int, portal_only: bool) -> None:
-    """Serve the portal at / and the back office at /office with gunicorn."""
+@click.option("--part", type=click.Choice(["both", "portal", "office"]), default="both",
+              show_default=True,
+              help="both: portal at / and office at /office (one machine); portal or office alone "
+                   "for a split deployment, where the portal's host holds no private key.")
+def serve(host: str, port: int, workers: int, threads: int, part: str) -> None:
+    """Serve the portal and/or the back office with gunicorn."""
     from triage.server import serve as run_server
 
     paths = data_paths()
     if not paths.office_public_key.exists():
         _fail("no office keys: run 'qingfeng init' first")
     setup_logging(paths)
-    click.echo(f"serving on http://{host}:{port}/" + ("" if portal_only else f"  (office: http://{host}:{port}/office/)"))
-    run_server(host, port, workers, threads, portal_only, paths.logs / "server.log")
+    office = f"  (office: http://{host}:{port}/office/)" if part == "both" else ""
+    click.echo(f"serving {part} on http://{host}:{port}/{office}")
+    run_server(host, port, workers, threads, part, paths.logs / "server.log")
 
 
 @main.command()

@@ -7,25 +7,28 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 
-def build_wsgi(portal_only: bool = False):  # type: ignore[no-untyped-def]
-    """The WSGI app of one process; hands waiting reports to in-process triage on start."""
+def build_wsgi(part: str = "both"):  # type: ignore[no-untyped-def]
+    """The WSGI app of one process (`part`: both, portal or office); in-process triage gets
+    the reports still waiting when the process starts."""
     import portal
     import triage
     from triage.dispatch import sweep
 
+    if part == "office":
+        return triage.create_app()
     portal_app = portal.create_app()
     settings = portal_app.config["QINGFENG"]
     if settings.triage_mode != "rq":
         sweep(settings, portal_app.extensions["qingfeng_sessions"])
-    if portal_only:
+    if part == "portal":
         return portal_app
     return DispatcherMiddleware(portal_app, {"/office": triage.create_app()})
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict, portal_only: bool) -> None:
+    def __init__(self, options: dict, part: str) -> None:
         self.options = options
-        self.portal_only = portal_only
+        self.part = part
         super().__init__()
 
     def load_config(self) -> None:
@@ -33,10 +36,10 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):  # type: ignore[no-untyped-def]
-        return build_wsgi(self.portal_only)
+        return build_wsgi(self.part)
 
 
-def serve(host: str, port: int, workers: int, threads: int, portal_only: bool, error_log: Path) -> None:
+def serve(host: str, port: int, workers: int, threads: int, part: str, error_log: Path) -> None:
     """Run gunicorn in the foreground. accesslog stays off: no client address is ever written."""
     options = {
         "bind": f"{host}:{port}",
@@ -49,4 +52,4 @@ def serve(host: str, port: int, workers: int, threads: int, portal_only: bool, e
         "timeout": 60,
         "forwarded_allow_ips": "127.0.0.1",
     }
-    _Gunicorn(options, portal_only).run()
+    _Gunicorn(options, part).run()
