@@ -43,6 +43,18 @@ def id_number_ok(number: str) -> bool:
     return _ID_CHECK[total % 11] == number[17]
 
 
+def _long_text(label: str, minimum: int, maximum: int) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(message=f"请填写{label}。"),
+            Length(min=minimum, max=maximum, message=f"{label}应为 {minimum}–{maximum} 个字。"),
+            valid_unicode,
+        ],
+        filters=[clean_text],
+    )
+
+
 def _text(label: str, maximum: int, required: bool = False, minimum: int = 0) -> StringField:
     checks = [DataRequired(message=f"请填写{label}。")] if required else [Optional()]
     checks += [
@@ -63,15 +75,7 @@ class ReportFields(FlaskForm):
     )
     event_time = _text("发生时间", 100)
     event_place = _text("发生地点", 100)
-    description = TextAreaField(
-        "问题描述",
-        validators=[
-            DataRequired(message="请填写问题描述。"),
-            Length(min=10, max=5000, message="问题描述应为 10–5000 个字。"),
-            valid_unicode,
-        ],
-        filters=[clean_text],
-    )
+    description = _long_text("问题描述", 10, 5000)
     amount = _text("涉及金额", 100)
     contact_name = _text("您的姓名", 50)
     contact_phone = _text("联系电话", 30)
@@ -137,15 +141,7 @@ class ReceiptForm(FlaskForm):
 
 
 class ReplyForm(ReceiptForm):
-    body = TextAreaField(
-        "回复内容",
-        validators=[
-            DataRequired(message="请填写回复内容。"),
-            Length(min=2, max=3000, message="回复内容应为 2–3000 个字。"),
-            valid_unicode,
-        ],
-        filters=[clean_text],
-    )
+    body = _long_text("回复内容", 2, 3000)
 
 
 class EvidenceForm(ReceiptForm):
@@ -163,15 +159,7 @@ class DisclosureForm(FlaskForm):
     unit = _text("工作单位", 100, required=True)
     post = _text("科室及职务", 100)
     phone = _text("联系电话", 30)
-    description = TextAreaField(
-        "说明的问题",
-        validators=[
-            DataRequired(message="请填写需要说明的问题。"),
-            Length(min=10, max=5000, message="说明的问题应为 10–5000 个字。"),
-            valid_unicode,
-        ],
-        filters=[clean_text],
-    )
+    description = _long_text("说明的问题", 10, 5000)
     amount_yuan = _text("上交金额（元）", 20)
     goods = _text("上交物品", 200)
 

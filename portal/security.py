@@ -61,15 +61,16 @@ def install_security(app: Flask, settings: PortalSettings) -> None:
     app.config["RATELIMIT_ENABLED"] = True
     csrf.init_app(app)
     limiter.init_app(app)
-    app.after_request(_headers)
+    app.after_request(lambda response: secure_headers(response, CSP))
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
 
 
-def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+def secure_headers(response: Response, csp: str) -> Response:
+    """Headers for every response of both apps."""
+    response.headers["Content-Security-Policy"] = csp
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"

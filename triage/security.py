@@ -1,10 +1,11 @@
 """Back-office security headers and CSRF. Staff login comes with the back-office issue."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from config.settings import TriageSettings
+from portal.security import secure_headers
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -17,11 +18,4 @@ def install_security(app: Flask, settings: TriageSettings) -> None:
     app.config["WTF_CSRF_ENABLED"] = settings.csrf_enabled
     CSRFProtect(app)
 
-    @app.after_request
-    def headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+    app.after_request(lambda response: secure_headers(response, CSP))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
 from models.report import Attachment, Report
 from models.sealing import seal
@@ -134,7 +135,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def remove_files(paths: list[Path]) -> None:
-    """Undo `store_evidence` after a failed commit."""
-    for path in paths:
-        path.unlink(missing_ok=True)
+def commit_or_discard(session: Session, written: list[Path]) -> None:
+    """Commit; if the database refuses, roll back and remove the sealed files just written."""
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise

@@ -9,7 +9,7 @@ from models.receipt_code import derive_receipt_keys, new_receipt_code, normalise
 from models.report import Receipt, Report, StatusEvent, new_uid
 from models.sealing import public_bytes, seal_json
 from models.vocabulary import CHANNELS
-from portal.services.evidence import Evidence, remove_files, store_evidence
+from portal.services.evidence import Evidence, commit_or_discard, store_evidence
 from portal.services.vault import Vault
 
 
@@ -65,10 +65,5 @@ def submit_report(
     receipt.report = report
     written = store_evidence(vault, report, evidence)
     session.add_all([report, receipt])
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        remove_files(written)
-        raise
+    commit_or_discard(session, written)
     return Accepted(report.id, code)

@@ -11,7 +11,7 @@ from models.receipt_code import ReceiptKeys, derive_receipt_keys, normalise_rece
 from models.report import Message, Receipt, Report
 from models.sealing import SealError, open_box, seal
 from models.vocabulary import PUBLIC_STATUSES
-from portal.services.evidence import Evidence, remove_files, store_evidence
+from portal.services.evidence import Evidence, commit_or_discard, store_evidence
 from portal.services.vault import Vault
 
 # A box nobody can open, tried on a miss so a wrong code does the same work as a right one.
@@ -123,12 +123,7 @@ def add_evidence(session: Session, vault: Vault, unlocked: Unlocked, evidence: l
     """More evidence for an existing report; returns how many files were stored."""
     report = _report_of(unlocked)
     written = store_evidence(vault, report, evidence)
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        remove_files(written)
-        raise
+    commit_or_discard(session, written)
     return len(written)
 
 

@@ -15,13 +15,17 @@ def _diff(engine):
         return compare_metadata(context, Base.metadata)
 
 
-def test_upgrade_head_matches_models(database_url):
-    upgrade(database_url)
+def _assert_matches_models(database_url):
     engine = make_engine(database_url)
     try:
         assert _diff(engine) == []
     finally:
         engine.dispose()
+
+
+def test_upgrade_head_matches_models(database_url):
+    upgrade(database_url)
+    _assert_matches_models(database_url)
 
 
 def test_every_revision_goes_down_and_up(database_url):
@@ -40,8 +44,4 @@ def test_every_revision_goes_down_and_up(database_url):
     finally:
         engine.dispose()
     upgrade(database_url)
-    engine = make_engine(database_url)
-    try:
-        assert _diff(engine) == []
-    finally:
-        engine.dispose()
+    _assert_matches_models(database_url)
