@@ -28,6 +28,7 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         QINGFENG=settings,
     )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese in the API
     app.extensions["qingfeng_jurisdiction"] = load_jurisdiction(settings.jurisdiction)
     app.extensions["qingfeng_taxonomy"] = load_taxonomy()
     app.extensions["qingfeng_vault"] = Vault(

@@ -22,6 +22,7 @@ SECRET_FILES = {
 @click.group()
 def main() -> None:
     """清风 Qingfeng: whistleblower intake and triage."""
+    os.umask(0o077)  # everything we write (database, uploads, logs) is private to the service
 
 
 def _fail(message: str) -> None:
