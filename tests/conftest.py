@@ -20,6 +20,15 @@ TEST_KDF = KdfParams(n=16, r=1, p=1)
 PASSPHRASE = b"test passphrase of the office"
 
 
+@pytest.fixture(autouse=True)
+def no_worker_context(monkeypatch):
+    """Triage never reads this machine's data folder in tests; tests that need the engine
+    install their own context."""
+    from triage import jobs
+
+    monkeypatch.setattr(jobs, "worker_context", lambda: None)
+
+
 @pytest.fixture(scope="session")
 def pg_databases():
     databases = PostgresDatabases()
@@ -128,3 +137,19 @@ def client(portal_app):
 def office_key(paths: Paths):
     """The office private key, as the back office would load it."""
     return load_office_private_key(paths.office_private_key, PASSPHRASE)
+
+
+ARTIFACT_SECRET = b"artifact signing key of the tests"
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """(artifact root, model, metadata): one model trained on the shipped corpus per session."""
+    from triage.classifier.artifact import load_artifact, save_artifact
+    from triage.classifier.train import train, training_examples
+
+    root = tmp_path_factory.mktemp("artifacts")
+    model, metadata = train(training_examples())
+    save_artifact(root, model, metadata, ARTIFACT_SECRET)
+    loaded, metadata = load_artifact(root, ARTIFACT_SECRET)
+    return root, loaded, metadata

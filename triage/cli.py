@@ -195,5 +195,9 @@ def _inline(settings):  # type: ignore[no-untyped-def]
     return replace(settings, triage_mode="inline")
 
 
+from triage.cli_triage import triage_group  # noqa: E402
+
+main.add_command(triage_group)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.receipt_code import ReceiptKeys, derive_receipt_keys, normalise_receipt
 from models.report import Message, Receipt, Report
 from models.sealing import SealError, open_box, seal
-from models.vocabulary import PUBLIC_STATUSES
+from models.vocabulary import PUBLIC_STATUSES, TRIAGE_PENDING
 from portal.services.evidence import Evidence, commit_or_discard, store_evidence
 from portal.services.vault import Vault
 
@@ -116,6 +116,7 @@ def add_reply(session: Session, vault: Vault, unlocked: Unlocked, body: str) -> 
             echo_box=seal(reporter_key, body.encode(), "reporter-echo", report.uid),
         )
     )
+    report.triage_state = TRIAGE_PENDING  # the new material is triaged again
     session.commit()
 
 
@@ -123,6 +124,7 @@ def add_evidence(session: Session, vault: Vault, unlocked: Unlocked, evidence: l
     """More evidence for an existing report; returns how many files were stored."""
     report = _report_of(unlocked)
     written = store_evidence(vault, report, evidence)
+    report.triage_state = TRIAGE_PENDING
     commit_or_discard(session, written)
     return len(written)
 

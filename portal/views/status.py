@@ -71,6 +71,8 @@ def reply() -> str | tuple[str, int]:
     if isinstance(unlocked, str):
         return render_template("status/lookup.html", form=form, error=unlocked), 404
     add_reply(request_session(), vault(), unlocked, form.body.data)
+    if unlocked.receipt.report_id is not None:
+        hand_to_triage(unlocked.receipt.report_id)
     return _show(unlocked, form.receipt.data, notice=texts.REPLY_SENT)
 
 

@@ -42,13 +42,12 @@ def test_inline_mode_runs_the_job_after_commit(client, db_session):
     assert _states(db_session) == ["awaiting"]
 
 
-def test_job_is_idempotent(client, factory, db_session):
+def test_without_a_model_the_report_waits_and_each_try_is_counted(client, factory, db_session):
     submit_api(client)
     report_id = db_session.scalars(select(Report.id)).one()
     assert jobs.process_report(factory, report_id) == "awaiting"
-    assert jobs.process_report(factory, report_id) == "awaiting"
     db_session.expire_all()
-    assert db_session.get(Report, report_id).triage_attempts == 1
+    assert db_session.get(Report, report_id).triage_attempts == 2
     assert jobs.process_report(factory, 999_999) == "missing"
 
 

@@ -1,0 +1,119 @@
+"""`qingfeng triage …`: train, evaluate and classify."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from config.data import ConfigError, load_taxonomy
+from config.settings import triage_settings_from_env
+
+
+@click.group("triage")
+def triage_group() -> None:
+    """The classifier: train, evaluate, classify."""
+
+
+def _secret_and_root() -> tuple[bytes, Path]:
+    try:
+        settings = triage_settings_from_env()
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    return settings.secret_key, settings.paths.artifacts
+
+
+@triage_group.command()
+@click.option("--if-missing", is_flag=True, help="Do nothing when a usable model exists.")
+def train(if_missing: bool) -> None:
+    """Train the model and write a signed, versioned artifact."""
+    from triage.classifier.artifact import ArtifactError, load_artifact, save_artifact
+    from triage.classifier.train import train as run_training
+    from triage.classifier.train import training_examples
+
+    secret, root = _secret_and_root()
+    if if_missing:
+        try:
+            _, metadata = load_artifact(root, secret)
+            click.echo(f"model {metadata['version']} present; not training")
+            return
+        except ArtifactError:
+            pass
+    examples = training_examples()
+    started = time.monotonic()
+    click.echo(f"training on {len(examples)} texts …")
+    model, metadata = run_training(examples, progress=click.echo)
+    folder = save_artifact(root, model, metadata, secret)
+    held = metadata["held_out"]
+    click.echo(f"model {model.version} written to {folder} in {time.monotonic() - started:.0f} s")
+    click.echo(f"held-out: top-1 {held['top1']:.3f}, top-3 {held['top3']:.3f}, "
+               f"agency {held['agency_accuracy']:.3f}, in-scope turned away "
+               f"{held['in_scope_turned_away']:.3f}, out-of-scope recognised {held['out_of_scope_recall']}")
+
+
+@triage_group.command()
+@click.option("--compare", is_flag=True, help="Also compare the candidate designs by cross-validation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(compare: bool, as_json: bool) -> None:
+    """Per-category precision/recall/F1, confusions, top-1/top-3 and agency accuracy (held out)."""
+    from triage.classifier.evaluate import compare_designs, evaluate_model, format_report
+    from triage.classifier.pipeline import SHIPPED
+    from triage.classifier.train import fit_model, split, training_examples
+
+    examples = training_examples()
+    train_part, held_out = split(examples)
+    click.echo(f"fitting on {len(train_part)} texts, evaluating on {len(held_out)} held-out texts …", err=True)
+    model, _ = fit_model(train_part, SHIPPED, "evaluation")
+    scores = evaluate_model(model, held_out)
+    if compare:
+        click.echo("comparing designs (5-fold cross-validation on the training part) …", err=True)
+        scores["designs"] = compare_designs(train_part)
+    if as_json:
+        click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
+        return
+    titles = {c.id: c.title for c in load_taxonomy().categories}
+    click.echo(format_report(scores, titles))
+    for row in scores.get("designs", []):
+        click.echo(f"design {row['design']:28s} top-1 {row['top1']:.3f}  top-3 {row['top3']:.3f}")
+
+
+@triage_group.command()
+@click.option("--input", "source", type=click.File("r", encoding="utf-8"), required=True,
+              help='JSON Lines: {"id": …, "text": …} per line ("-" for standard input).')
+@click.option("--batch", type=int, default=256, show_default=True)
+def classify(source, batch: int) -> None:  # type: ignore[no-untyped-def]
+    """Write one JSON line of suggestions per input line."""
+    from triage.classifier.artifact import ArtifactError, load_artifact
+    from triage.engine import TriageEngine
+
+    secret, root = _secret_and_root()
+    try:
+        model, _ = load_artifact(root, secret)
+    except ArtifactError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    engine = TriageEngine(model)
+    pending: list[tuple[object, str]] = []
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            pending.append((item["id"], str(item["text"])))
+        except (ValueError, KeyError, TypeError):
+            click.echo(f"error: line {number} is not a JSON object with id and text", err=True)
+            sys.exit(2)
+        if len(pending) >= batch:
+            _emit(engine, pending)
+    _emit(engine, pending)
+
+
+def _emit(engine, pending: list[tuple[object, str]]) -> None:  # type: ignore[no-untyped-def]
+    if not pending:
+        return
+    for (item_id, _), suggestion in zip(pending, engine.suggest_many([t for _, t in pending])):
+        click.echo(json.dumps(suggestion.contract(item_id), ensure_ascii=False))
+    pending.clear()
