@@ -25,14 +25,17 @@ def limited(view):  # type: ignore[no-untyped-def]
     return view
 
 
-def _unlock(form: ReceiptForm) -> Unlocked | str:
+def _unlock(form: ReceiptForm, report_only: bool = False) -> Unlocked | str:
     """The receipt behind the form's code, or a Chinese message saying why not."""
     try:
-        return unlock(request_session(), vault(), form.receipt.data)
+        unlocked = unlock(request_session(), vault(), form.receipt.data)
     except MalformedReceipt:
         return texts.RECEIPT_MALFORMED
     except ReceiptNotFound:
         return texts.RECEIPT_NOT_FOUND
+    if report_only and unlocked.receipt.report_id is None:
+        return texts.RECEIPT_NOT_FOUND  # a disclosure's receipt reads its status, nothing more
+    return unlocked
 
 
 def _show(unlocked: Unlocked, receipt: str, notice: str = "", errors: list[str] | None = None,
@@ -67,12 +70,11 @@ def reply() -> str | tuple[str, int]:
             return render_template("status/lookup.html", form=form, error=unlocked), 404
         errors = [e for field_errors in form.errors.values() for e in field_errors]
         return _show(unlocked, form.receipt.data, errors=errors, status=400)
-    unlocked = _unlock(form)
+    unlocked = _unlock(form, report_only=True)
     if isinstance(unlocked, str):
         return render_template("status/lookup.html", form=form, error=unlocked), 404
     add_reply(request_session(), vault(), unlocked, form.body.data)
-    if unlocked.receipt.report_id is not None:
-        hand_to_triage(unlocked.receipt.report_id)
+    hand_to_triage(unlocked.receipt.report_id)
     return _show(unlocked, form.receipt.data, notice=texts.REPLY_SENT)
 
 
@@ -80,7 +82,7 @@ def reply() -> str | tuple[str, int]:
 @limited
 def evidence() -> str | tuple[str, int]:
     form = EvidenceForm()
-    unlocked = _unlock(form) if form.validate_on_submit() else texts.RECEIPT_MALFORMED
+    unlocked = _unlock(form, report_only=True) if form.validate_on_submit() else texts.RECEIPT_MALFORMED
     if isinstance(unlocked, str):
         return render_template("status/lookup.html", form=form, error=unlocked), 404
     errors: list[str] = []
@@ -88,6 +90,5 @@ def evidence() -> str | tuple[str, int]:
     if errors or not files:
         return _show(unlocked, form.receipt.data, errors=errors or ["请选择要补充的文件。"], status=400)
     count = add_evidence(request_session(), vault(), unlocked, files)
-    if unlocked.receipt.report_id is not None:
-        hand_to_triage(unlocked.receipt.report_id)
+    hand_to_triage(unlocked.receipt.report_id)
     return _show(unlocked, form.receipt.data, notice=texts.EVIDENCE_ADDED.format(count=count))

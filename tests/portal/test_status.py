@@ -117,3 +117,18 @@ def test_api_status_messages(client, db_session):
     body = client.post("/api/v1/status", json={"receipt": receipt}).get_json()
     assert body["status"] == "submitted" and body["status_label"] == "已提交"
     assert [(m["from"], m["body"]) for m in body["messages"]] == [("office", "已收到，感谢。")]
+
+
+def test_disclosure_receipt_reads_its_status_but_cannot_post(client):
+    import re
+
+    page = client.post("/disclosure", data={"name": "李某", "unit": "某医院", "phone": "13800000000",
+                                            "description": "收受患者家属红包两千元，现主动说明并上交。",
+                                            "amount_yuan": "2,000"}).get_data(as_text=True)
+    receipt = re.search(r"data-receipt>([0-9 ]+)<", page).group(1)
+    reference = re.search(r"data-reference>([0-9A-Z]+)<", page).group(1)
+    assert f"医药整治-{reference}" in page and "14-323101040000305" in page
+    shown = client.post("/status", data={"receipt": receipt}).get_data(as_text=True)
+    assert reference in shown and "已提交" in shown
+    assert client.post("/status/reply", data={"receipt": receipt, "body": "补充说明"}).status_code == 404
+    assert client.post("/api/v1/status", json={"receipt": receipt}).status_code == 404
