@@ -92,7 +92,7 @@ def test_a_crash_mid_job_loses_nothing(make_portal, portal_settings, factory, db
     client = make_portal(triage_mode="rq", redis_url=redis_url).test_client()
     submit_api(client)
 
-    def crash(session, report):
+    def crash(session, report, *context):
         report.triage_state = "awaiting"
         raise RuntimeError("worker died halfway")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from importlib import resources
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -70,9 +71,21 @@ def fit_model(examples: list[Example], design: Design, version: str) -> tuple[Tr
     return TriageModel(pipeline, threshold, version), {"cv_out_of_scope_recall": round(out_recall, 4)}
 
 
+FEATURE_CODE = ("normalize.py", "tokenize.py", "roles.py", "pipeline.py", "userdict.txt", "stopwords.txt")
+
+
+def code_hash() -> str:
+    """sha256 of the code and word lists that turn text into features."""
+    digest = hashlib.sha256()
+    for name in FEATURE_CODE:
+        digest.update(resources.files("triage.classifier").joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
 def model_version(digest: str, design: Design) -> str:
-    """Deterministic: the same data, design and library versions give the same version."""
-    key = json.dumps([digest, asdict(design), sklearn.__version__, jieba.__version__])
+    """Deterministic: the same data, feature code, design and library versions give the same
+    version; a change to any of them gives a new one."""
+    key = json.dumps([digest, code_hash(), asdict(design), sklearn.__version__, jieba.__version__])
     return "m-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -93,6 +106,7 @@ def train(examples: list[Example], design: Design = SHIPPED,
     metadata = {
         "design": asdict(design),
         "data_sha256": digest,
+        "code_sha256": code_hash(),
         "examples": len(examples),
         "held_out": {k: v for k, v in scores.items() if k != "per_category"},
         "cross_validation": cv,
