@@ -1,8 +1,11 @@
 """SQLAlchemy models shared by the portal, the back office and the worker."""
 from models.base import Base
 from models.disclosure import Disclosure
-from models.lead import Lead, ReportLink, ReportTerm
+from models.audit import AuditEvent
+from models.lead import Feedback, Lead, LeadEvent, ReportLink, ReportTerm, Transfer
 from models.report import Attachment, Message, Receipt, Report, StatusEvent
+from models.staff import Staff
 
 __all__ = ["Base", "Report", "StatusEvent", "Attachment", "Message", "Receipt", "Disclosure",
-           "Lead", "ReportTerm", "ReportLink"]
+           "Lead", "ReportTerm", "ReportLink", "Transfer", "LeadEvent", "Feedback", "Staff",
+           "AuditEvent"]

@@ -36,11 +36,87 @@ class Lead(Base):
     entities_box: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # The ledger (seed 002 annex 3), filled when an officer accepts the lead.
+    ledger_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    confirmed_categories: Mapped[list | None] = mapped_column(JSON)
+    summary_box: Mapped[bytes | None] = mapped_column(LargeBinary)  # 线索摘要, sealed to the office
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    accepted_by: Mapped[str | None] = mapped_column(String(40))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    disposal: Mapped[str | None] = mapped_column(String(10))  # 谈话函询, 初步核实, 暂存待查, 予以了结
+    result: Mapped[str | None] = mapped_column(String(10))  # 属实, 部分属实, 不属实
+    follow_ups: Mapped[list | None] = mapped_column(JSON)  # 立案, 处分, 行政处罚, 移送司法
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False)  # 督办
+    tags: Mapped[list | None] = mapped_column(JSON)
+    concluded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)  # 销号
+    # What the rectification statistics (seed 002 annex 4) count, recorded at conclusion.
+    unit_type: Mapped[str | None] = mapped_column(String(20))  # 卫生健康行政部门, 市级医院, …
+    cadre_rank: Mapped[str | None] = mapped_column(String(10))  # 县处级, 乡科级, 其他
+    discipline_form: Mapped[int | None] = mapped_column(Integer)  # 四种形态: 1–4
+    admin_penalty: Mapped[bool] = mapped_column(Boolean, default=False)
+    publicised: Mapped[bool] = mapped_column(Boolean, default=False)  # 通报曝光
+    rules_improved: Mapped[int] = mapped_column(Integer, default=0)  # 完善制度
 
     report: Mapped[Report] = relationship()
+    transfers: Mapped[list[Transfer]] = relationship(
+        back_populates="lead", order_by="Transfer.id", cascade="all, delete-orphan")
+    history: Mapped[list[LeadEvent]] = relationship(
+        back_populates="lead", order_by="LeadEvent.id", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Lead {self.id} report={self.report_id}>"
+
+
+class Transfer(Base):
+    """A lead sent to one agency (the lead agency or a co-agency), with its deadlines."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    agency: Mapped[str] = mapped_column(String(10), index=True)
+    role: Mapped[str] = mapped_column(String(4))  # "lead" or "co"
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    accept_due: Mapped[datetime] = mapped_column(DateTime)
+    handle_due: Mapped[datetime] = mapped_column(DateTime, index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_reason: Mapped[str | None] = mapped_column(String(200))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    lead: Mapped[Lead] = relationship(back_populates="transfers")
+
+
+class LeadEvent(Base):
+    """One entry of a lead's history; notes are sealed to the office key."""
+
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    note_box: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    lead: Mapped[Lead] = relationship(back_populates="history")
+
+
+class Feedback(Base):
+    """Categories and agency as staff confirmed them: training data for the next model."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
+    categories: Mapped[list] = mapped_column(JSON)
+    agency: Mapped[str | None] = mapped_column(String(10))
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+    by: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ReportTerm(Base):

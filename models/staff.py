@@ -1,0 +1,38 @@
+"""Back-office staff accounts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+ROLES = {
+    "admin": "系统管理员",
+    "auditor": "审计员",
+    "supervisor": "专班负责人",
+    "triage": "受理员",
+    "liaison": "成员单位联络员",
+}
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    agency: Mapped[str | None] = mapped_column(String(10))  # liaisons only
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_box: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed TOTP secret
+    totp_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # a code works once
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    can_see_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Staff {self.id} {self.role}>"
