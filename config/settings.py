@@ -97,6 +97,10 @@ class TriageSettings(CommonSettings):
     csrf_enabled: bool = True
     office_passphrase: bytes | None = field(default=None, repr=False)
     ratelimit_storage: str = "memory://"
+    password_kdf: KdfParams = KdfParams(n=2**15, r=8, p=1)
+    session_idle_minutes: int = 15
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
 
 
 def _env(name: str, default: str | None = None) -> str | None:

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from config.data import load_jurisdiction, load_taxonomy
 from config.settings import TriageSettings, triage_settings_from_env
+from models.sealing import SealError, load_office_private_key
+from models.session import install_request_sessions, make_engine, make_sessionmaker
 
 
 def create_app(settings: TriageSettings | None = None) -> Flask:
-    """The back-office app. Until the back-office issue lands it shows one placeholder page."""
+    """The back-office app for `settings` (default: from the environment)."""
     settings = settings or triage_settings_from_env()
     app = Flask(__name__)
     app.config.update(
@@ -15,11 +18,37 @@ def create_app(settings: TriageSettings | None = None) -> Flask:
         SESSION_COOKIE_NAME="qf_office",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_PATH="/",
         QINGFENG=settings,
     )
+    app.extensions["qingfeng_jurisdiction"] = load_jurisdiction(settings.jurisdiction)
+    app.extensions["qingfeng_taxonomy"] = load_taxonomy()
+    app.extensions["qingfeng_office_key"] = _office_key(settings)
+    install_request_sessions(app, make_sessionmaker(make_engine(settings.database_url)))
+
+    from triage.auth import bp as auth_bp
+    from triage.auth import enforce_login
     from triage.security import install_security
-    from triage.views.home import bp as home_bp
+    from triage.views import audit, leads, queue, reports
 
     install_security(app, settings)
-    app.register_blueprint(home_bp)
+    app.before_request(enforce_login)
+    for blueprint in (auth_bp, queue.bp, reports.bp, leads.bp, audit.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def data() -> dict:
+        return {"taxonomy": app.extensions["qingfeng_taxonomy"],
+                "jurisdiction": app.extensions["qingfeng_jurisdiction"]}
+
     return app
+
+
+def _office_key(settings: TriageSettings):  # type: ignore[no-untyped-def]
+    """The office private key, or None when no passphrase was given (reports stay closed)."""
+    if not settings.office_passphrase or not settings.paths.office_private_key.exists():
+        return None
+    try:
+        return load_office_private_key(settings.paths.office_private_key, settings.office_passphrase)
+    except SealError:
+        return None

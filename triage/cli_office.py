@@ -1,0 +1,71 @@
+"""`qingfeng user …` and `qingfeng audit …`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from config.data import AGENCIES, ConfigError
+from config.settings import triage_settings_from_env
+from models.session import make_engine, make_sessionmaker
+from models.staff import ROLES, Staff
+from triage.passwords import MIN_PASSWORD, hash_password
+from triage.services.audit import Actor, record, verify
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    try:
+        settings = triage_settings_from_env()
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    return settings, make_sessionmaker(make_engine(settings.database_url))
+
+
+@click.group("user")
+def user_group() -> None:
+    """Back-office accounts."""
+
+
+@user_group.command("add")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
+@click.option("--agency", type=click.Choice(AGENCIES), help="The agency of a liaison.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+@click.option("--see-contact", is_flag=True, help="A liaison may see reporters' contact details.")
+def add_user(username: str, role: str, agency: str | None, password: str, see_contact: bool) -> None:
+    """Create a staff account; the TOTP second factor is enrolled at first login."""
+    if role == "liaison" and not agency:
+        raise click.UsageError("a liaison needs --agency")
+    if role != "liaison" and agency:
+        raise click.UsageError("--agency is for liaisons only")
+    if len(password) < MIN_PASSWORD:
+        raise click.UsageError(f"the password needs at least {MIN_PASSWORD} characters")
+    settings, factory = _sessions()
+    with factory.begin() as session:
+        if session.scalar(select(Staff).where(Staff.username == username)):
+            raise click.UsageError(f"user {username} exists")
+        session.add(Staff(username=username, role=role, agency=agency, can_see_contact=see_contact,
+                          password_hash=hash_password(password, settings.password_kdf)))
+        record(session, Actor("cli", "admin"), "user_add", f"staff:{username}", detail=role)
+    click.echo(f"created {role} {username}; TOTP is set up at the first login")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+def verify_audit() -> None:
+    """Walk the hash chain; exit 1 and name each broken event if it was tampered with."""
+    _, factory = _sessions()
+    with factory() as session:
+        problems = verify(session)
+    if problems:
+        for problem in problems:
+            click.echo(problem)
+        sys.exit(1)
+    click.echo("audit trail intact")

@@ -1,0 +1,143 @@
+"""The lead ledger and one lead's life: transfer, agency progress, outcome, 督办, 销号."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from models.base import utcnow
+from models.lead import Lead, Transfer
+from models.sealing import open_box, open_json
+from models.session import request_session
+from triage.auth import actor, current_staff, roles
+from triage.services import deadlines
+from triage.services.leads import (
+    DISPOSALS, FOLLOW_UPS, RESULTS, WorkflowError, close_lead, extend_transfer, liaison_accept,
+    record_outcome, record_progress, supervise, transfer_lead,
+)
+from triage.views import office_key
+
+bp = Blueprint("leads", __name__, url_prefix="/leads")
+STAFF = ("triage", "supervisor")
+
+
+def _visible(query):  # type: ignore[no-untyped-def]
+    """A liaison sees only the leads transferred to their agency."""
+    staff = current_staff()
+    if staff.role == "liaison":
+        query = query.where(Lead.id.in_(select(Transfer.lead_id).where(Transfer.agency == staff.agency)))
+    return query
+
+
+def _lead(lead_id: int) -> Lead:
+    lead = request_session().scalar(_visible(select(Lead).where(Lead.id == lead_id)))
+    if lead is None:
+        abort(404)
+    return lead
+
+
+@bp.get("/")
+@roles("triage", "supervisor", "liaison")
+def index() -> str:
+    query = _visible(select(Lead).where(Lead.ledger_number.is_not(None)))
+    if request.args.get("watch") == "1":
+        query = query.where(Lead.id.in_(select(Transfer.lead_id).where(Transfer.finished_at.is_(None))))
+    leads = request_session().scalars(query.order_by(Lead.accepted_at.desc()).limit(200)).all()
+    now, rules = utcnow(), deadlines.load_rules()
+    return render_template("lead/index.html", leads=leads, now=now,
+                           state=lambda t: deadlines.state(t, now, rules))
+
+
+@bp.get("/<int:lead_id>")
+@roles("triage", "supervisor", "liaison")
+def show(lead_id: int) -> str:
+    lead = _lead(lead_id)
+    key = office_key()
+    summary = open_box(key, lead.summary_box, "lead-summary", lead.report.uid).decode() if lead.summary_box else ""
+    entities = open_json(key, lead.entities_box, "lead-entities", lead.report.uid)
+    notes = {e.id: open_box(key, e.note_box, "lead-note", lead.report.uid).decode()
+             for e in lead.history if e.note_box}
+    from triage.services.audit import record
+
+    record(request_session(), actor(), "open_lead", f"lead:{lead.id}")
+    request_session().commit()
+    now, rules = utcnow(), deadlines.load_rules()
+    return render_template("lead/show.html", lead=lead, summary=summary, entities=entities, notes=notes,
+                           state=lambda t: deadlines.state(t, now, rules), disposals=DISPOSALS,
+                           results=RESULTS, follow_ups=FOLLOW_UPS, staff=current_staff())
+
+
+def _do(lead_id: int, step) -> Response:  # type: ignore[no-untyped-def]
+    lead = _lead(lead_id)
+    try:
+        step(lead)
+        request_session().commit()
+    except WorkflowError as refused:
+        request_session().rollback()
+        flash(str(refused))
+    return redirect(url_for("leads.show", lead_id=lead_id))
+
+
+def _transfer(lead: Lead) -> Transfer:
+    transfer_id = request.form.get("transfer_id", "")
+    for transfer in lead.transfers:
+        if str(transfer.id) == transfer_id:
+            return transfer
+    raise WorkflowError("转办记录不存在。")
+
+
+def _agency() -> str | None:
+    return current_staff().agency
+
+
+@bp.post("/<int:lead_id>/transfer")
+@roles(*STAFF)
+def transfer(lead_id: int) -> Response:
+    return _do(lead_id, lambda lead: transfer_lead(request_session(), lead, actor()))
+
+
+@bp.post("/<int:lead_id>/supervise")
+@roles("supervisor")
+def supervise_view(lead_id: int) -> Response:
+    return _do(lead_id, lambda lead: supervise(request_session(), lead, actor()))
+
+
+@bp.post("/<int:lead_id>/acknowledge")
+@roles("liaison", *STAFF)
+def acknowledge(lead_id: int) -> Response:
+    return _do(lead_id, lambda lead: liaison_accept(request_session(), _transfer(lead), actor(), _agency()))
+
+
+@bp.post("/<int:lead_id>/progress")
+@roles("liaison", *STAFF)
+def progress(lead_id: int) -> Response:
+    return _do(lead_id, lambda lead: record_progress(
+        request_session(), _transfer(lead), actor(), _agency(), request.form.get("note", ""),
+        office_key().public_key()))
+
+
+@bp.post("/<int:lead_id>/extend")
+@roles("liaison", *STAFF)
+def extend(lead_id: int) -> Response:
+    days = int(request.form.get("days", "0")) if request.form.get("days", "").isdigit() else 0
+    return _do(lead_id, lambda lead: extend_transfer(
+        request_session(), _transfer(lead), actor(), _agency(), request.form.get("reason", ""), days))
+
+
+@bp.post("/<int:lead_id>/outcome")
+@roles("liaison", *STAFF)
+def outcome(lead_id: int) -> Response:
+    form = request.form
+    stats = {"unit_type": form.get("unit_type") or None, "cadre_rank": form.get("cadre_rank") or None,
+             "discipline_form": int(form["discipline_form"]) if form.get("discipline_form", "").isdigit() else None,
+             "admin_penalty": form.get("admin_penalty") == "1", "publicised": form.get("publicised") == "1",
+             "rules_improved": int(form["rules_improved"]) if form.get("rules_improved", "").isdigit() else 0}
+    return _do(lead_id, lambda lead: record_outcome(
+        request_session(), _transfer(lead), actor(), _agency(), form.get("disposal", ""),
+        form.get("result", ""), form.getlist("follow_ups"), stats))
+
+
+@bp.post("/<int:lead_id>/close")
+@roles("supervisor", "triage")
+def close(lead_id: int) -> Response:
+    return _do(lead_id, lambda lead: close_lead(request_session(), lead, actor(), request.form.get("reply", "")))

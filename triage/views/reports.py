@@ -1,0 +1,138 @@
+"""One report, decrypted for staff (every opening audited), and the intake decisions."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from models.lead import Lead, ReportLink
+from models.report import Attachment, Report
+from models.sealing import open_box, open_json
+from models.session import request_session
+from triage.auth import actor, current_staff, roles
+from triage.services.audit import record
+from triage.services.leads import WorkflowError, accept_lead, merge_report, reject_report, send_message
+from triage.views import office_key
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+READERS = ("triage", "supervisor")
+
+
+def _report(report_id: int) -> Report:
+    report = request_session().get(Report, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+def _lead(report: Report) -> Lead | None:
+    return request_session().scalar(select(Lead).where(Lead.report_id == report.id))
+
+
+def decrypted(report: Report) -> dict:
+    """What the reporter wrote, their replies and our messages, opened with the office key."""
+    key = office_key()
+    lead = _lead(report)
+    staff = current_staff()
+    show_contact = staff.role in ("triage", "supervisor") or staff.can_see_contact
+    return {
+        "content": open_json(key, report.content_box, "report", report.uid),
+        "contact": open_json(key, report.contact_box, "contact", report.uid)
+        if report.contact_box and show_contact else None,
+        "attachments": [(a, json.loads(open_box(key, a.meta_box, "attachment-meta", f"{report.uid}/{a.storage_name}")))
+                        for a in report.attachments],
+        "replies": [(m, open_box(key, m.body_box, "reporter-message", report.uid).decode())
+                    for m in report.messages if m.sender == "reporter"],
+        "sent": [m for m in report.messages if m.sender == "office"],
+        "entities": open_json(key, lead.entities_box, "lead-entities", report.uid) if lead else None,
+    }
+
+
+@bp.get("/<int:report_id>")
+@roles(*READERS)
+def show(report_id: int) -> str:
+    report = _report(report_id)
+    data = decrypted(report)
+    record(request_session(), actor(), "open_report", f"report:{report.id}")
+    request_session().commit()
+    links = request_session().scalars(select(ReportLink).where(ReportLink.report_id == report.id)).all()
+    return render_template("report/show.html", report=report, lead=_lead(report), links=links, **data)
+
+
+@bp.get("/<int:report_id>/attachments/<int:attachment_id>")
+@roles(*READERS)
+def attachment(report_id: int, attachment_id: int) -> Response:
+    report = _report(report_id)
+    item = request_session().get(Attachment, attachment_id)
+    if item is None or item.report_id != report.id:
+        abort(404)
+    binding = f"{report.uid}/{item.storage_name}"
+    meta = json.loads(open_box(office_key(), item.meta_box, "attachment-meta", binding))
+    path = current_app.config["QINGFENG"].paths.uploads / item.storage_name
+    data = open_box(office_key(), path.read_bytes(), "attachment", binding)
+    record(request_session(), actor(), "open_attachment", f"attachment:{item.id}")
+    request_session().commit()
+    return Response(data, mimetype=meta["content_type"], headers={
+        "Content-Disposition": "attachment; filename*=UTF-8''" + _quote(meta["filename"])})
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+def _act(report_id: int, step) -> Response:  # type: ignore[no-untyped-def]
+    report = _report(report_id)
+    lead = _lead(report)
+    if lead is None:
+        flash("该举报尚未完成自动分析，请稍后再试。")
+        return redirect(url_for("reports.show", report_id=report_id))
+    try:
+        step(report, lead)
+        request_session().commit()
+    except WorkflowError as refused:
+        request_session().rollback()
+        flash(str(refused))
+    return redirect(url_for("reports.show", report_id=report_id))
+
+
+@bp.post("/<int:report_id>/accept")
+@roles(*READERS)
+def accept(report_id: int) -> Response:
+    form = request.form
+    categories = [int(c) for c in form.getlist("categories") if c.isdigit() and 1 <= int(c) <= 32]
+    prefix = current_app.extensions["qingfeng_jurisdiction"].short_name
+    return _act(report_id, lambda report, lead: accept_lead(
+        request_session(), lead, actor(), categories, form.get("agency", lead.agency),
+        form.getlist("co_agencies"), form.get("summary", ""), office_key().public_key(), prefix))
+
+
+@bp.post("/<int:report_id>/reject")
+@roles(*READERS)
+def reject(report_id: int) -> Response:
+    return _act(report_id, lambda report, lead: reject_report(
+        request_session(), lead, actor(), request.form.get("reason", ""), request.form.get("channel", "")))
+
+
+@bp.post("/<int:report_id>/merge")
+@roles(*READERS)
+def merge(report_id: int) -> Response:
+    return _act(report_id, lambda report, lead: merge_report(
+        request_session(), lead, actor(), request.form.get("ledger_number", "")))
+
+
+@bp.post("/<int:report_id>/message")
+@roles("triage", "supervisor", "liaison")
+def message(report_id: int) -> Response:
+    report = _report(report_id)
+    try:
+        send_message(request_session(), report, actor(), request.form.get("text", ""))
+        request_session().commit()
+        flash("留言已发送，举报人凭回执码可以看到。")
+    except WorkflowError as refused:
+        flash(str(refused))
+    target = request.form.get("back", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//")
+                    else url_for("reports.show", report_id=report_id))
