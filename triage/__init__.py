@@ -29,11 +29,12 @@ def create_app(settings: TriageSettings | None = None) -> Flask:
     from triage.auth import bp as auth_bp
     from triage.auth import enforce_login
     from triage.security import install_security
-    from triage.views import audit, leads, queue, reports
+    from triage.views import audit, disclosures, intake, leads, queue, reports, stats
 
     install_security(app, settings)
     app.before_request(enforce_login)
-    for blueprint in (auth_bp, queue.bp, reports.bp, leads.bp, audit.bp):
+    for blueprint in (auth_bp, queue.bp, reports.bp, leads.bp, audit.bp, stats.bp, intake.bp,
+                      disclosures.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

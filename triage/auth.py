@@ -125,7 +125,20 @@ def _finish_login(staff: Staff) -> Response:
     request_session().commit()
     session.clear()
     session["staff_id"], session["seen"] = staff.id, int(time.time())
-    return redirect(request.args.get("next") if _safe_next() else url_for("queue.index"))
+    return redirect(request.args.get("next") if _safe_next() else url_for("auth.home"))
+
+
+HOMES = {"triage": "queue.index", "supervisor": "queue.index", "liaison": "leads.index",
+         "auditor": "audit.index"}
+
+
+@bp.get("/home")
+def home() -> Response | str:
+    """Each role's start page; the admin manages accounts with `qingfeng user`."""
+    staff = current_staff()
+    if staff.role in HOMES:
+        return redirect(url_for(HOMES[staff.role]))
+    return render_template("auth/admin.html")
 
 
 def _safe_next() -> bool:

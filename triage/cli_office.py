@@ -69,3 +69,15 @@ def verify_audit() -> None:
             click.echo(problem)
         sys.exit(1)
     click.echo("audit trail intact")
+
+
+@click.command("reminders")
+def reminders() -> None:
+    """Remind agencies of overdue and nearly-due transfers (run hourly, or by the worker)."""
+    from models.base import utcnow
+    from triage.services.deadlines import load_rules, send_reminders
+
+    _, factory = _sessions()
+    with factory.begin() as session:
+        count = send_reminders(session, utcnow(), load_rules())
+    click.echo(f"{count} reminder(s) written")

@@ -28,7 +28,8 @@ def _secret_and_root() -> tuple[bytes, Path]:
 
 @triage_group.command()
 @click.option("--if-missing", is_flag=True, help="Do nothing when a usable model exists.")
-def train(if_missing: bool) -> None:
+@click.option("--with-feedback", is_flag=True, help="Add the categories staff confirmed or corrected.")
+def train(if_missing: bool, with_feedback: bool) -> None:
     """Train the model and write a signed, versioned artifact."""
     from triage.classifier.artifact import ArtifactError, load_artifact, save_artifact
     from triage.classifier.train import train as run_training
@@ -42,9 +43,14 @@ def train(if_missing: bool) -> None:
             return
         except ArtifactError:
             pass
-    examples = training_examples()
+    feedback = _feedback() if with_feedback else []
+    examples = training_examples(feedback)
     started = time.monotonic()
-    click.echo(f"training on {len(examples)} texts …")
+    click.echo(f"training on {len(examples)} texts ({len(feedback)} confirmed by staff) …")
+    try:
+        _, previous = load_artifact(root, secret)
+    except ArtifactError:
+        previous = None
     model, metadata = run_training(examples, progress=click.echo)
     folder = save_artifact(root, model, metadata, secret)
     held = metadata["held_out"]
@@ -52,6 +58,25 @@ def train(if_missing: bool) -> None:
     click.echo(f"held-out: top-1 {held['top1']:.3f}, top-3 {held['top3']:.3f}, "
                f"agency {held['agency_accuracy']:.3f}, in-scope turned away "
                f"{held['in_scope_turned_away']:.3f}, out-of-scope recognised {held['out_of_scope_recall']}")
+    if previous:
+        old = previous["held_out"]
+        click.echo(f"previous model {previous['version']}: top-1 {old['top1']:.3f}, top-3 {old['top3']:.3f}, "
+                   f"agency {old['agency_accuracy']:.3f} (same held-out texts)")
+
+
+def _feedback() -> list:
+    """Examples from the labels staff confirmed (needs the office passphrase)."""
+    from models.session import make_engine, make_sessionmaker
+    from triage.classifier.feedback import confirmed_examples
+    from triage.jobs import load_office_private_key
+
+    settings = triage_settings_from_env()
+    if not settings.office_passphrase:
+        click.echo("error: --with-feedback needs QINGFENG_OFFICE_PASSPHRASE", err=True)
+        sys.exit(1)
+    key = load_office_private_key(settings.paths.office_private_key, settings.office_passphrase)
+    with make_sessionmaker(make_engine(settings.database_url))() as session:
+        return confirmed_examples(session, key)
 
 
 @triage_group.command()

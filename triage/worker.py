@@ -12,12 +12,18 @@ log = logging.getLogger("qingfeng.worker")
 
 
 def _sweep_forever(settings: TriageSettings, every: int, stop: threading.Event) -> None:
+    """Requeue waiting reports every `every` seconds, and write deadline reminders."""
+    from models.base import utcnow
+    from triage.services.deadlines import load_rules, send_reminders
+
     factory = make_sessionmaker(make_engine(settings.database_url))
     while not stop.wait(every):
         try:
             handed = sweep(settings, factory)
             if handed:
                 log.info("sweep handed %d waiting report(s) to the queue", handed)
+            with factory.begin() as session:
+                send_reminders(session, utcnow(), load_rules())
         except Exception as exc:  # Redis or the database away: try again next round
             log.warning("sweep failed: %s", type(exc).__name__)
 

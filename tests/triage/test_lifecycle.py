@@ -55,6 +55,7 @@ def test_report_to_closure(client, context, login, db_session):
     liaison = login("liaison", "纪委监委")
     assert lead.ledger_number in liaison.get("/leads/").get_data(as_text=True)
     assert "王五" not in liaison.get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert "王五" in officer.get(f"/leads/{lead.id}").get_data(as_text=True)
     assert liaison.get("/reports/1").status_code == 403
     liaison.post(f"/leads/{lead.id}/acknowledge", data={"transfer_id": transfers[0].id})
     assert _status(client, receipt)["status"] == "in_progress"

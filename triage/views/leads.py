@@ -57,12 +57,17 @@ def show(lead_id: int) -> str:
     entities = open_json(key, lead.entities_box, "lead-entities", lead.report.uid)
     notes = {e.id: open_box(key, e.note_box, "lead-note", lead.report.uid).decode()
              for e in lead.history if e.note_box}
+    staff = current_staff()
+    # A liaison sees who reported only when granted (qingfeng user add --see-contact).
+    contact = (open_json(key, lead.report.contact_box, "contact", lead.report.uid)
+               if lead.report.contact_box and (staff.role != "liaison" or staff.can_see_contact) else None)
     from triage.services.audit import record
 
     record(request_session(), actor(), "open_lead", f"lead:{lead.id}")
     request_session().commit()
     now, rules = utcnow(), deadlines.load_rules()
     return render_template("lead/show.html", lead=lead, summary=summary, entities=entities, notes=notes,
+                           contact=contact,
                            state=lambda t: deadlines.state(t, now, rules), disposals=DISPOSALS,
                            results=RESULTS, follow_ups=FOLLOW_UPS, staff=current_staff())
 

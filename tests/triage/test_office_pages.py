@@ -1,0 +1,54 @@
+"""Statistics, exports, phone intake and the disclosure register, through the office app."""
+import io
+import re
+
+import openpyxl
+from sqlalchemy import select
+
+from models import AuditEvent, Disclosure, Report
+from triage.services.audit import verify
+
+
+def test_phone_intake_flows_like_a_web_report_and_can_give_a_receipt(login, client, db_session):
+    officer = login("triage")
+    page = officer.post("/intake/", data={"channel": "电话", "description": "来电反映某卫生院院长私设小金库，年底私分二十万元。",
+                                          "subject_unit": "某卫生院", "give_receipt": "1"}).get_data(as_text=True)
+    receipt = re.search(r"data-receipt>([0-9 ]+)<", page).group(1)
+    report = db_session.scalars(select(Report)).one()
+    assert report.channel == "电话" and report.triage_state in ("awaiting", "done")
+    assert client.post("/api/v1/status", json={"receipt": receipt}).get_json()["status"] == "submitted"
+    bad = officer.post("/intake/", data={"channel": "网络", "description": "这是一段足够长的举报内容文字"})
+    assert bad.status_code == 400
+
+
+def test_statistics_page_draws_svg_without_script(login, client):
+    client.post("/api/v1/reports", json={"description": "某药店用医保卡刷生活用品，串换药品结算。"})
+    page = login("supervisor").get("/stats/").get_data(as_text=True)
+    assert page.count("<svg") >= 6 and "<script" not in page and 'data-total>1<' in page
+
+
+def test_export_downloads_and_is_audited(login, db_session):
+    supervisor = login("supervisor")
+    response = supervisor.get("/exports/download?kind=ledger&format=xlsx&from=2020-01-01&to=2030-12-31")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in sheet[1]][:7] == ["序号", "姓名", "单位职务", "线索摘要", "线索来源", "受理时间", "处置方式及结果"]
+    csv = supervisor.get("/exports/download?kind=disclosures&format=csv&from=2020-01-01&to=2030-12-31")
+    assert csv.data.startswith(b"\xef\xbb\xbf")
+    assert supervisor.get("/exports/download?kind=secrets&format=xlsx").status_code == 400
+    exports = [e for e in db_session.scalars(select(AuditEvent)) if e.action == "export"]
+    assert len(exports) == 2 and verify(db_session) == []
+
+
+def test_disclosure_reconciled_against_the_transfer_remark(login, client, db_session):
+    page = client.post("/disclosure", data={"name": "李某", "unit": "某医院", "description": "收受患者家属红包两千元，现主动说明并上交。",
+                                            "amount_yuan": "2000"}).get_data(as_text=True)
+    reference = re.search(r"data-reference>([0-9A-Z]+)<", page).group(1)
+    officer = login("triage")
+    register = officer.get("/disclosures/").get_data(as_text=True)
+    assert reference in register and "李某" in register
+    officer.post("/disclosures/reconcile", data={"remark": f"医药整治-{reference}", "amount": "1500"})
+    assert db_session.scalars(select(Disclosure)).one().status == "submitted"
+    officer.post("/disclosures/reconcile", data={"remark": f"医药整治 {reference.lower()} 李某", "amount": "2000.00"})
+    db_session.expire_all()
+    assert db_session.scalars(select(Disclosure)).one().status == "reconciled"
