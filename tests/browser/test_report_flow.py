@@ -4,33 +4,12 @@ Drives Debian's Chromium (installed by tests/browser/install-chromium.sh) throug
 """
 import os
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.backends import IN_CI
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        reason = "Debian chromium missing: run tests/browser/install-chromium.sh as root"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
