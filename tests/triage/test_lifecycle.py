@@ -107,3 +107,25 @@ def test_rejection_reaches_the_reporter_with_reason_and_channel(client, context,
     officer.post("/reports/1/reject", data={"reason": "停车收费不属于本平台受理范围", "channel": "12345 热线"})
     page = client.post("/status", data={"receipt": receipt}).get_data(as_text=True)
     assert "不予受理" in page and "停车收费不属于本平台受理范围" in page and "12345 热线" in page
+
+
+def test_deadlines_page_with_a_fake_clock(client, context, login, db_session, monkeypatch):
+    from datetime import timedelta
+
+    import triage.views.leads as lead_views
+    from models.base import utcnow
+
+    submit_api(client, description=KICKBACK)
+    officer = login("triage")
+    officer.post("/reports/1/accept", data={"categories": ["31"], "agency": "卫健委", "summary": "回扣"})
+    lead = db_session.scalars(select(Lead)).one()
+    officer.post(f"/leads/{lead.id}/transfer")
+    supervisor = login("supervisor")
+    assert 'data-due-state="ok"' in supervisor.get("/leads/deadlines").get_data(as_text=True)
+    later = utcnow() + timedelta(days=61)
+    monkeypatch.setattr(lead_views, "utcnow", lambda: later)
+    page = supervisor.get("/leads/deadlines").get_data(as_text=True)
+    assert 'data-due-state="overdue"' in page and "已超期" in page
+    supervisor.post(f"/leads/{lead.id}/supervise")
+    db_session.expire_all()
+    assert db_session.get(Lead, lead.id).supervised

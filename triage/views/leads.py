@@ -48,6 +48,17 @@ def index() -> str:
                            state=lambda t: deadlines.state(t, now, rules))
 
 
+@bp.get("/deadlines")
+@roles("triage", "supervisor")
+def due() -> str:
+    """Unfinished transfers, the most urgent first: what the supervisor chases and 督办s."""
+    rows = request_session().execute(
+        select(Transfer, Lead).join(Lead, Lead.id == Transfer.lead_id)
+        .where(Transfer.finished_at.is_(None)).order_by(Transfer.handle_due).limit(300)).all()
+    now, rules = utcnow(), deadlines.load_rules()
+    return render_template("lead/deadlines.html", rows=rows, state=lambda t: deadlines.state(t, now, rules))
+
+
 @bp.get("/<int:lead_id>")
 @roles("triage", "supervisor", "liaison")
 def show(lead_id: int) -> str:

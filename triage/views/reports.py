@@ -73,8 +73,11 @@ def attachment(report_id: int, attachment_id: int) -> Response:
     data = open_box(office_key(), path.read_bytes(), "attachment", binding)
     record(request_session(), actor(), "open_attachment", f"attachment:{item.id}")
     request_session().commit()
+    # Images were re-encoded at intake (no metadata left) and may be shown inline; the rest
+    # is downloaded, never rendered by the browser.
+    disposition = "inline" if meta["stripped"] and request.args.get("inline") else "attachment"
     return Response(data, mimetype=meta["content_type"], headers={
-        "Content-Disposition": "attachment; filename*=UTF-8''" + _quote(meta["filename"])})
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''" + _quote(meta["filename"])})
 
 
 def _quote(name: str) -> str:
@@ -121,6 +124,16 @@ def reject(report_id: int) -> Response:
 def merge(report_id: int) -> Response:
     return _act(report_id, lambda report, lead: merge_report(
         request_session(), lead, actor(), request.form.get("ledger_number", "")))
+
+
+@bp.post("/<int:report_id>/tags")
+@roles(*READERS)
+def tags(report_id: int) -> Response:
+    def tag(report: Report, lead: Lead) -> None:
+        words = [t.strip()[:20] for t in request.form.get("tags", "").replace("，", ",").split(",")]
+        lead.tags = [t for t in dict.fromkeys(words) if t][:10]
+        record(request_session(), actor(), "tags", f"lead:{lead.id}")
+    return _act(report_id, tag)
 
 
 @bp.post("/<int:report_id>/message")
