@@ -195,10 +195,10 @@ def _inline(settings):  # type: ignore[no-untyped-def]
     return replace(settings, triage_mode="inline")
 
 
-from triage.cli_office import audit_group, reminders, user_group  # noqa: E402
+from triage.cli_office import audit_group, export_command, reminders, user_group  # noqa: E402
 from triage.cli_triage import triage_group  # noqa: E402
 
-for group in (triage_group, user_group, audit_group, reminders):
+for group in (triage_group, user_group, audit_group, reminders, export_command):
     main.add_command(group)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -81,3 +81,28 @@ def reminders() -> None:
     with factory.begin() as session:
         count = send_reminders(session, utcnow(), load_rules())
     click.echo(f"{count} reminder(s) written")
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(["ledger", "disclosures", "rectification"]))
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--agency", type=click.Choice(AGENCIES))
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: the form's name).")
+def export_command(kind: str, start, end, agency: str | None, fmt: str, output: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Export the ledger (annex 3), the disclosure summary (annex 2) or the rectification
+    statistics (annex 4); audited like an export from the page."""
+    from models.sealing import load_office_private_key
+    from triage.services.export import export
+
+    settings, factory = _sessions()
+    if not settings.office_passphrase:
+        raise click.UsageError("exports decrypt the ledger: set QINGFENG_OFFICE_PASSPHRASE")
+    key = load_office_private_key(settings.paths.office_private_key, settings.office_passphrase)
+    with factory.begin() as session:
+        name, content = export(session, key, kind, start.date(), end.date(), agency, fmt,
+                               Actor("cli", "supervisor"))
+    with open(output or name, "wb") as handle:
+        handle.write(content)
+    click.echo(f"wrote {output or name} ({len(content)} bytes)")

@@ -62,3 +62,16 @@ def test_reminders_command_runs(tmp_path, monkeypatch):
     runner = _cli(tmp_path, monkeypatch)
     result = runner.invoke(main, ["reminders"])
     assert result.exit_code == 0 and "0 reminder(s)" in result.output
+
+
+def test_export_command_writes_a_file_and_audits(tmp_path, monkeypatch):
+    import openpyxl
+
+    runner = _cli(tmp_path, monkeypatch)
+    monkeypatch.setenv("QINGFENG_OFFICE_PASSPHRASE", (tmp_path / "var" / "secrets" / "office_passphrase").read_text())
+    target = tmp_path / "ledger.xlsx"
+    result = runner.invoke(main, ["export", "ledger", "--from", "2024-01-01", "--to", "2026-12-31",
+                                  "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(target).active["A1"].value == "序号"
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0

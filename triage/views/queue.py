@@ -11,6 +11,7 @@ from models.report import Report
 from models.session import request_session
 from models.vocabulary import CHANNELS, PUBLIC_STATUSES
 from triage.auth import roles
+from triage.services import deadlines
 
 bp = Blueprint("queue", __name__)
 PAGE = 50
@@ -60,5 +61,7 @@ def index() -> str:
     total = db.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.execute(query.order_by(Lead.priority.desc().nulls_last(), Report.received_at, Report.id)
                       .limit(PAGE).offset((page - 1) * PAGE)).all()
+    rules = deadlines.load_rules()
     return render_template("queue/index.html", rows=rows, total=total, page=page, pages=(total + PAGE - 1) // PAGE,
-                           args=request.args, channels=CHANNELS, statuses=PUBLIC_STATUSES)
+                           args=request.args, channels=CHANNELS, statuses=PUBLIC_STATUSES,
+                           reply_due=lambda report: deadlines.real_name_reply_due(report.received_at, rules))
