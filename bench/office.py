@@ -580,8 +580,8 @@ def main() -> int:
         for eng in (app_engine, engine):
             if eng is not None:
                 eng.dispose()
+        shutil.rmtree(data_dir, ignore_errors=True)  # first: silent, so a closed stdout cannot skip it
         drop_database(db_name)
-        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

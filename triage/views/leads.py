@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from models.base import utcnow
@@ -39,7 +40,8 @@ def _lead(lead_id: int) -> Lead:
 @bp.get("/")
 @roles("triage", "supervisor", "liaison")
 def index() -> str:
-    query = _visible(select(Lead).where(Lead.ledger_number.is_not(None)))
+    query = _visible(select(Lead).where(Lead.ledger_number.is_not(None), Lead.accepted_at.is_not(None))
+                     .options(selectinload(Lead.transfers)))
     if request.args.get("watch") == "1":
         query = query.where(Lead.id.in_(select(Transfer.lead_id).where(Transfer.finished_at.is_(None))))
     leads = request_session().scalars(query.order_by(Lead.accepted_at.desc()).limit(200)).all()

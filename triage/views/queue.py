@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import defer
 
 from models.lead import Lead
 from models.report import Report
@@ -26,7 +27,7 @@ def _date(name: str) -> datetime | None:
 
 def queue_query(args: dict):  # type: ignore[no-untyped-def]
     """Reports not yet handled by staff, filtered, highest priority and oldest first."""
-    query = (select(Report, Lead).outerjoin(Lead, Lead.report_id == Report.id)
+    query = (select(Report.id).outerjoin(Lead, Lead.report_id == Report.id)
              .where(or_(Lead.id.is_(None), Lead.state == "draft")))
     conditions = []
     if args.get("status") in PUBLIC_STATUSES:
@@ -59,8 +60,14 @@ def index() -> str:
     db = request_session()
     query = queue_query(args)
     total = db.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.execute(query.order_by(Lead.priority.desc().nulls_last(), Report.received_at, Report.id)
-                      .limit(PAGE).offset((page - 1) * PAGE)).all()
+    # Sort and page over ids only (narrow rows, no sealed columns), then load the 50 shown.
+    ids = db.scalars(query.order_by(Lead.priority.desc().nulls_last(), Report.received_at, Report.id)
+                     .limit(PAGE).offset((page - 1) * PAGE)).all()
+    found = {report.id: (report, lead) for report, lead in db.execute(
+        select(Report, Lead).outerjoin(Lead, Lead.report_id == Report.id).where(Report.id.in_(ids))
+        .options(defer(Report.content_box), defer(Report.contact_box), defer(Lead.entities_box),
+                 defer(Lead.summary_box)))}
+    rows = [found[i] for i in ids]
     rules = deadlines.load_rules()
     return render_template("queue/index.html", rows=rows, total=total, page=page, pages=(total + PAGE - 1) // PAGE,
                            args=request.args, channels=CHANNELS, statuses=PUBLIC_STATUSES,
