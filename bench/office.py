@@ -61,9 +61,7 @@ from models.staff import Staff  # noqa: E402
 from models.vocabulary import CHANNELS, TRIAGE_AWAITING, TRIAGE_DONE, TRIAGE_FAILED, TRIAGE_PENDING  # noqa: E402
 from triage.passwords import hash_password, new_totp_secret, seal_totp, totp  # noqa: E402
 
-HOST = "127.0.0.1"
-PG_PORT = 5432
-PG_ADMIN = f"host={HOST} port={PG_PORT} user=postgres dbname=postgres connect_timeout=5"
+from pgtools import HOST, PG_ADMIN, PG_PORT, create_database, drop_database, percentile  # noqa: E402,F401
 BATCH = 5_000
 CHEAP = KdfParams(n=16, r=1, p=1)
 PASSWORD = "a benchmark staff password that is long"
@@ -77,43 +75,8 @@ DISPOSALS = ("谈话函询", "初步核实", "暂存待查", "予以了结")
 RESULTS = ("属实", "部分属实", "不属实")
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
 # --------------------------------------------------------------------------------------------
 # database
-
-
-def create_database() -> str | None:
-    """A fresh database on the local PostgreSQL; None if it cannot be reached."""
-    try:
-        import psycopg
-    except ImportError:
-        print("psycopg is not installed in this environment", file=sys.stderr)
-        return None
-    name = f"qingfeng_bench_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL at {HOST}:{PG_PORT} is unreachable: {str(exc).strip()}", file=sys.stderr)
-        return None
-    return name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"dropped database {name}")
-    except psycopg.Error as exc:
-        print(f"WARNING: could not drop database {name}: {exc}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------

@@ -153,3 +153,16 @@ def trained(tmp_path_factory):
     save_artifact(root, model, metadata, ARTIFACT_SECRET)
     loaded, metadata = load_artifact(root, ARTIFACT_SECRET)
     return root, loaded, metadata
+
+
+@pytest.fixture
+def context(trained, office_key, monkeypatch):
+    """Triage runs with the session's trained model and this test's office key."""
+    from triage import jobs
+    from triage.engine import TriageEngine
+    from triage.linking import index_key
+
+    _, model, _ = trained
+    ctx = jobs.WorkerContext(TriageEngine(model), office_key, index_key(office_key))
+    monkeypatch.setattr(jobs, "worker_context", lambda: ctx)
+    return ctx

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,17 +50,21 @@ def load_context(settings: TriageSettings) -> WorkerContext:
 
 _context: WorkerContext | None = None
 _context_lock = threading.Lock()
+_last_failure = 0.0
+RETRY_SECONDS = 60  # after a failed load, try again at most once a minute (and log once)
 
 
 def worker_context() -> WorkerContext | None:
     """This process's context, loaded on first use; None (reports wait) if it cannot load yet."""
-    global _context
+    global _context, _last_failure
     with _context_lock:
-        if _context is None:
+        if _context is None and time.monotonic() - _last_failure > RETRY_SECONDS:
             try:
                 _context = load_context(triage_settings_from_env())
             except (ConfigError, ArtifactError, SealError, OSError) as exc:
-                log.warning("triage cannot run yet (%s: %s); reports wait", type(exc).__name__, exc)
+                if not _last_failure:
+                    log.warning("triage cannot run yet (%s: %s); reports wait", type(exc).__name__, exc)
+                _last_failure = time.monotonic()
         return _context
 
 

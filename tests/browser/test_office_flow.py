@@ -10,18 +10,12 @@ from werkzeug.serving import make_server
 
 from models import Lead
 from tests.triage.conftest import PASSWORD, code
-from triage import jobs
-from triage.engine import TriageEngine
-from triage.linking import index_key
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def site(make_portal, triage_app, trained, office_key, monkeypatch):
-    _, model, _ = trained
-    ctx = jobs.WorkerContext(TriageEngine(model), office_key, index_key(office_key))
-    monkeypatch.setattr(jobs, "worker_context", lambda: ctx)
+def site(make_portal, triage_app, context):
     triage_app.config["WTF_CSRF_ENABLED"] = True
     app = DispatcherMiddleware(make_portal(csrf_enabled=True), {"/office": triage_app})
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -9,14 +9,7 @@ from triage.classifier.train import split, training_examples
 from triage.cli import main
 
 
-def test_a_correction_is_kept_as_training_feedback(client, login, db_session, office_key, monkeypatch, trained):
-    from triage import jobs
-    from triage.engine import TriageEngine
-    from triage.linking import index_key
-
-    _, model, _ = trained
-    ctx = jobs.WorkerContext(TriageEngine(model), office_key, index_key(office_key))
-    monkeypatch.setattr(jobs, "worker_context", lambda: ctx)
+def test_a_correction_is_kept_as_training_feedback(client, login, db_session, office_key, context):
     submit_api(client, description="某药店把保健品串换成药品用医保卡结算，套取医保基金。")
     login("triage").post("/reports/1/accept", data={"categories": ["26"], "agency": "公安局", "summary": "串换"})
     feedback = db_session.scalars(select(Feedback)).one()

@@ -7,20 +7,9 @@ from sqlalchemy import select, text
 
 from models import AuditEvent, Lead, Transfer
 from tests.factories import submit_api
-from triage import jobs
-from triage.engine import TriageEngine
-from triage.linking import index_key
 from triage.services.audit import verify
 
 KICKBACK = "某县人民医院骨科主任张某某长期收受某器械公司回扣，每用一套人工关节拿八千元，去年收了五十多万元。"
-
-
-@pytest.fixture
-def context(trained, office_key, monkeypatch):
-    _, model, _ = trained
-    ctx = jobs.WorkerContext(TriageEngine(model), office_key, index_key(office_key))
-    monkeypatch.setattr(jobs, "worker_context", lambda: ctx)
-    return ctx
 
 
 def _status(portal_client, receipt):
