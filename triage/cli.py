@@ -5,7 +5,6 @@ import logging
 import os
 import secrets
 import sys
-from pathlib import Path
 
 import click
 

@@ -2,7 +2,6 @@
 reports; idempotent; re-run on the reporter's additions; no plaintext in logs."""
 import logging
 
-import pytest
 from sqlalchemy import func, select
 
 from models import Lead, Report, ReportLink, ReportTerm

@@ -3,7 +3,6 @@ wrong role."""
 import re
 import time
 
-import pytest
 from sqlalchemy import select
 
 from models.staff import Staff

@@ -2,7 +2,6 @@
 words; office messages readable only with the receipt; the audit chain breaks when edited."""
 import re
 
-import pytest
 from sqlalchemy import select, text
 
 from models import AuditEvent, Lead, Transfer

@@ -1,7 +1,7 @@
 """Statistics (server-side SVG charts) and exports of the ledger and the two summary tables."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
 
