@@ -117,3 +117,17 @@ def test_deadlines_page_with_a_fake_clock(client, context, login, db_session, mo
     supervisor.post(f"/leads/{lead.id}/supervise")
     db_session.expire_all()
     assert db_session.get(Lead, lead.id).supervised
+
+
+def test_outcome_values_are_checked(client, context, login, db_session):
+    submit_api(client, description=KICKBACK)
+    officer = login("triage")
+    officer.post("/reports/1/accept", data={"categories": ["31"], "agency": "卫健委", "summary": "回扣"})
+    lead = db_session.scalars(select(Lead)).one()
+    officer.post(f"/leads/{lead.id}/transfer")
+    transfer = db_session.scalars(select(Transfer)).first()
+    page = officer.post(f"/leads/{lead.id}/outcome", data={"transfer_id": transfer.id, "disposal": "初步核实",
+                                                           "discipline_form": "7"}, follow_redirects=True)
+    assert "四种形态的取值无效" in page.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Transfer, transfer.id).finished_at is None

@@ -17,6 +17,7 @@ from models.report import Message, Report, StatusEvent
 from models.sealing import public_key_from_bytes, seal
 from triage.services import deadlines
 from triage.services.audit import Actor, record
+from triage.services.export import CADRE_RANKS, UNIT_TYPES
 
 DISPOSALS = ("谈话函询", "初步核实", "暂存待查", "予以了结")
 RESULTS = ("属实", "部分属实", "不属实")
@@ -161,6 +162,9 @@ def record_outcome(session: Session, transfer: Transfer, actor: Actor, agency: s
         raise WorkflowError("请选择处置方式和结果。")
     if any(f not in FOLLOW_UPS for f in follow_ups):
         raise WorkflowError("后续处理选项无效。")
+    if (stats.get("unit_type") not in (None, *UNIT_TYPES) or stats.get("cadre_rank") not in (None, *CADRE_RANKS)
+            or stats.get("discipline_form") not in (None, 1, 2, 3, 4)):
+        raise WorkflowError("单位类型、干部级别或四种形态的取值无效。")
     lead, now = transfer.lead, utcnow()
     transfer.finished_at = now
     if transfer.role == "lead":
