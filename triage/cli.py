@@ -142,8 +142,11 @@ def setup_logging(paths: Paths) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")),
               show_default="PORT or 5000")
-@click.option("--workers", type=int, default=2, show_default=True)
-@click.option("--threads", type=int, default=4, show_default=True)
+# Without Redis the rate limits live in each process's memory, so one process (with threads;
+# scrypt releases the GIL) keeps them exact; with Redis, several processes share them.
+@click.option("--workers", type=int, default=lambda: 2 if os.environ.get("REDIS_URL") else 1,
+              show_default="2 with REDIS_URL, else 1")
+@click.option("--threads", type=int, default=8, show_default=True)
 @click.option("--part", type=click.Choice(["both", "portal", "office"]), default="both",
               show_default=True,
               help="both: portal at / and office at /office (one machine); portal or office alone "
