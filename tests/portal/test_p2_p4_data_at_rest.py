@@ -73,3 +73,34 @@ def test_nothing_identifying_at_rest(client, engine, paths, caplog):
                 assert variant not in blob, f"{what} found in {where}"
     with engine.connect() as conn:
         assert len(list(conn.execute(select(Report.id)))) == 2
+
+
+def test_nothing_readable_after_triage_and_office_work(client, context, engine, paths):
+    """The draft lead, blind index, ledger summary, progress notes and office messages are
+    sealed or hashed too: the database still shows no name, unit, text or message."""
+    from sqlalchemy import select as sql_select
+
+    from models import Lead
+    from models.base import utcnow
+    from models.report import Report
+    from models.session import make_sessionmaker
+    from triage.services.audit import Actor
+    from triage.services.leads import accept_lead, record_progress, send_message, transfer_lead
+
+    text = "某县人民医院骨科主任欧阳某某收受器械公司回扣八十万元，在某茶楼交付。"
+    receipt = client.post("/api/v1/reports", json={"description": text, "subject_name": "欧阳某某",
+                                                   "subject_unit": "某县人民医院"}).get_json()["receipt"]
+    officer = Actor("officer", "triage")
+    with make_sessionmaker(engine).begin() as session:
+        lead = session.scalars(sql_select(Lead)).one()
+        accept_lead(session, lead, officer, [31], "纪委监委", ["卫健委"], "欧阳某某收受回扣线索摘要",
+                    context.office_key.public_key(), "昌江")
+        transfer = transfer_lead(session, lead, officer, utcnow())[0]
+        record_progress(session, transfer, officer, None, "已约谈欧阳某某进展笔记", context.office_key.public_key())
+        send_message(session, session.get(Report, lead.report_id), officer, "请补充欧阳某某的办公室位置留言")
+    assert "请补充" in str(client.post("/api/v1/status", json={"receipt": receipt}).get_json())
+    blob = _rows_as_bytes(engine) + b"".join(p.read_bytes() for p in paths.root.rglob("*")
+                                             if p.is_file() and p.parent not in (paths.keys, paths.secrets))
+    for needle in ("欧阳", "茶楼", "骨科主任", "某县人民医院", "线索摘要", "进展笔记", "办公室位置", "八十万"):
+        for variant in _variants(needle):
+            assert variant not in blob, needle
