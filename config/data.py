@@ -100,7 +100,8 @@ class Taxonomy:
         return [c for c in self.categories if c.area == code]
 
 
-def _read_toml(name: str, override_dir: Path | None) -> dict:
+def read_toml(name: str, override_dir: Path | None) -> dict:
+    """A TOML file of this package (or of `override_dir`), with errors as ConfigError."""
     try:
         if override_dir is not None:
             return tomllib.loads((override_dir / name).read_text(encoding="utf-8"))
@@ -193,10 +194,10 @@ def load_jurisdiction(key: str = "changjiang", config_dir: Path | None = None) -
     """The jurisdiction `key` from config/jurisdictions/ (or from `config_dir`)."""
     if not key.replace("_", "").replace("-", "").isalnum():
         raise ConfigError(f"invalid jurisdiction name '{key}'")
-    return parse_jurisdiction(key, _read_toml(f"jurisdictions/{key}.toml", config_dir))
+    return parse_jurisdiction(key, read_toml(f"jurisdictions/{key}.toml", config_dir))
 
 
 @lru_cache(maxsize=2)
 def load_taxonomy(config_dir: Path | None = None) -> Taxonomy:
     """The 32 categories in 6 areas (config/taxonomy.toml)."""
-    return parse_taxonomy(_read_toml("taxonomy.toml", config_dir))
+    return parse_taxonomy(read_toml("taxonomy.toml", config_dir))

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from config.data import ConfigError, _read_toml
+from config.data import ConfigError, read_toml
 from models.lead import LeadEvent, Transfer
 from triage.services import audit
 
@@ -190,14 +190,14 @@ def parse_rules(data: dict) -> DeadlineRules:
 
 @lru_cache(maxsize=1)
 def _default_rules() -> DeadlineRules:
-    return parse_rules(_read_toml(FILE, None))
+    return parse_rules(read_toml(FILE, None))
 
 
 def load_rules(path: Path | None = None) -> DeadlineRules:
     """The rules in config/deadlines.toml (read once per process), or in the file at `path`."""
     if path is None:
         return _default_rules()
-    return parse_rules(_read_toml(path.name, path.parent))
+    return parse_rules(read_toml(path.name, path.parent))
 
 
 def _local_day(moment: datetime, rules: DeadlineRules) -> date:
