@@ -188,7 +188,7 @@ def sweep() -> None:
     if settings.triage_mode == "thread":
         settings = _inline(settings)
     factory = make_sessionmaker(make_engine(settings.database_url))
-    click.echo(f"handed {run_sweep(settings, factory)} waiting report(s) to triage")
+    click.echo(f"handed {run_sweep(settings, factory, include_awaiting=True)} waiting report(s) to triage")
 
 
 def _inline(settings):  # type: ignore[no-untyped-def]

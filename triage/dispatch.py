@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import CommonSettings
 from models.report import Report
-from models.vocabulary import TRIAGE_PENDING, TRIAGE_QUEUED
+from models.vocabulary import TRIAGE_AWAITING, TRIAGE_PENDING, TRIAGE_QUEUED
 
 log = logging.getLogger("qingfeng.dispatch")
 QUEUE_NAME = "triage"
@@ -72,7 +72,7 @@ def _mark_queued(factory: sessionmaker[Session], report_id: int) -> None:
     with factory.begin() as session:
         session.execute(
             update(Report)
-            .where(Report.id == report_id, Report.triage_state == TRIAGE_PENDING)
+            .where(Report.id == report_id, Report.triage_state.in_((TRIAGE_PENDING, TRIAGE_AWAITING)))
             .values(triage_state=TRIAGE_QUEUED)
         )
 
@@ -93,24 +93,21 @@ def _run_here(factory: sessionmaker[Session], report_id: int) -> None:
         log.exception("in-process triage of report %s failed; the sweep will retry", report_id)
 
 
-def waiting_reports(session: Session) -> list[int]:
-    """Reports not yet seen by a triage job."""
-    rows = session.scalars(
-        select(Report.id)
-        .where(Report.triage_state.in_((TRIAGE_PENDING, TRIAGE_QUEUED)))
-        .order_by(Report.id)
-    )
+def waiting_reports(session: Session, include_awaiting: bool = False) -> list[int]:
+    """Reports not yet seen by a triage job (and, if asked, those seen while no model existed)."""
+    states = (TRIAGE_PENDING, TRIAGE_QUEUED) + ((TRIAGE_AWAITING,) if include_awaiting else ())
+    rows = session.scalars(select(Report.id).where(Report.triage_state.in_(states)).order_by(Report.id))
     return list(rows)
 
 
-def sweep(settings: CommonSettings, factory: sessionmaker[Session]) -> int:
+def sweep(settings: CommonSettings, factory: sessionmaker[Session], include_awaiting: bool = False) -> int:
     """Hand every waiting report to triage again unless its job is already queued.
 
     Redis here keeps nothing on disk: after a restart the queue is empty while the database
     still says `queued`, so a job's presence is checked in Redis, not trusted from the row.
     """
     with factory() as session:
-        ids = waiting_reports(session)
+        ids = waiting_reports(session, include_awaiting)
     handed = 0
     for report_id in ids:
         if settings.triage_mode == "rq" and _job_alive(settings.redis_url or "", report_id):

@@ -19,7 +19,7 @@ def build_wsgi(part: str = "both"):  # type: ignore[no-untyped-def]
     portal_app = portal.create_app()
     settings = portal_app.config["QINGFENG"]
     if settings.triage_mode != "rq":
-        sweep(settings, portal_app.extensions["qingfeng_sessions"])
+        sweep(settings, portal_app.extensions["qingfeng_sessions"], include_awaiting=True)
     if part == "portal":
         return portal_app
     return DispatcherMiddleware(portal_app, {"/office": triage.create_app()})

@@ -33,7 +33,7 @@ def run_worker(settings: TriageSettings, burst: bool = False, sweep_every: int =
     from rq import Worker
 
     factory = make_sessionmaker(make_engine(settings.database_url))
-    handed = sweep(settings, factory)
+    handed = sweep(settings, factory, include_awaiting=True)  # a starting worker has its model
     log.info("startup sweep handed %d waiting report(s) to the queue", handed)
     stop = threading.Event()
     if not burst:

@@ -84,3 +84,20 @@ def test_with_a_real_rq_worker(make_portal, factory, db_session, context, monkey
     job = queue.fetch_job(dispatch.job_id(1))
     assert job.args == (1,) and not job.kwargs
     Redis.from_url(REDIS_TEST_URL).flushdb()
+
+
+def test_reports_that_waited_for_a_model_are_triaged_by_the_next_start(client, factory, portal_settings,
+                                                                       db_session, trained, office_key,
+                                                                       monkeypatch):
+    submit_api(client, description=KICKBACK)  # no model yet (the autouse fixture)
+    assert db_session.scalars(select(Report)).one().triage_state == "awaiting"
+    assert dispatch.sweep(portal_settings, factory) == 0  # the minute-by-minute sweep leaves it
+    from triage.engine import TriageEngine
+    from triage.linking import index_key
+
+    ctx = jobs.WorkerContext(TriageEngine(trained[1]), office_key, index_key(office_key))
+    monkeypatch.setattr(jobs, "worker_context", lambda: ctx)
+    assert dispatch.sweep(portal_settings, factory, include_awaiting=True) == 1  # a (re)start
+    db_session.expire_all()
+    assert db_session.scalars(select(Report)).one().triage_state == "done"
+    assert db_session.scalar(select(func.count(Lead.id))) == 1
