@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, hour_now, utcnow
+from models.base import Base, hour_now
 from models.vocabulary import TRIAGE_PENDING
 
 
@@ -128,4 +128,4 @@ class Receipt(Base):
         return f"<Receipt {self.id}>"
 
 
-__all__ = ["Report", "StatusEvent", "Attachment", "Message", "Receipt", "new_uid", "utcnow"]
+__all__ = ["Report", "StatusEvent", "Attachment", "Message", "Receipt", "new_uid"]

@@ -1,6 +1,8 @@
 """The public JSON API (contract: portal/openapi.py). No cookies, so no CSRF; rate limited."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
@@ -48,11 +50,18 @@ def _strings(data: dict, names: tuple[str, ...] | set[str], where: str = "") -> 
             raise BadPayload(f"字段 {where}{name} 必须是字符串。")
 
 
+@lru_cache(maxsize=None)
+def _max_lengths(schema: str) -> dict[str, int]:
+    """maxLength of each string field of a schema (read once, not per request)."""
+    properties = openapi_document()["components"]["schemas"][schema]["properties"]
+    return {name: spec["maxLength"] for name, spec in properties.items() if "maxLength" in spec}
+
+
 def _within_limits(data: dict, schema: str, where: str = "") -> None:
     """Lengths as the schema counts them, on the text as sent (before any clean-up)."""
-    properties = openapi_document()["components"]["schemas"][schema]["properties"]
+    limits = _max_lengths(schema)
     for name, value in data.items():
-        maximum = properties.get(name, {}).get("maxLength")
+        maximum = limits.get(name)
         if isinstance(value, str) and maximum is not None and len(value) > maximum:
             raise BadPayload(f"字段 {where}{name} 过长：最多 {maximum} 个字。")
 

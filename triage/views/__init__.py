@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from flask import abort, current_app
 
-from triage.auth import actor, current_staff  # noqa: F401  (re-exported for views)
-
 
 def office_key():  # type: ignore[no-untyped-def]
     """The office private key; 503 when the office was started without its passphrase."""
