@@ -106,7 +106,7 @@ def main() -> int:
     for rule in rules.rules:
         print(f"  {rule.name:32s} {fired[rule.name]}")
     for ex, got, reasons in errors[: args.errors]:
-        print(f"\n[{ex.source} {ex.categories} {ex.style}] expected {ex.agency}, got {got}"
+        print(f"\n[{ex.source} {ex.categories} {ex.register}] expected {ex.agency}, got {got}"
               f" {list(reasons)}")
         print("   " + ex.text[:400].replace("\n", " "))
     if args.json:

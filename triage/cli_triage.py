@@ -80,29 +80,53 @@ def _feedback() -> list:
 
 
 @triage_group.command()
-@click.option("--compare", is_flag=True, help="Also compare the candidate designs by cross-validation.")
+@click.option("--by-register", is_flag=True,
+              help="Train without each register (and each writer batch), test on it.")
+@click.option("--compare", is_flag=True,
+              help="Compare the candidate designs by their register-shift scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate(compare: bool, as_json: bool) -> None:
-    """Per-category precision/recall/F1, confusions, top-1/top-3 and agency accuracy (held out)."""
-    from triage.classifier.evaluate import compare_designs, evaluate_model, format_report
+def evaluate(by_register: bool, compare: bool, as_json: bool) -> None:
+    """Scores on texts the model was not fitted to: the random held-out fifth, and with
+    --by-register the register shift (the figure designs are chosen by)."""
+    from triage.classifier import evaluate as ev
     from triage.classifier.pipeline import SHIPPED
-    from triage.classifier.train import fit_model, split, training_examples
+    from triage.classifier.fitting import Analyses
+    from triage.classifier.train import training_examples
+
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
 
     examples = training_examples()
-    train_part, held_out = split(examples)
-    click.echo(f"fitting on {len(train_part)} texts, evaluating on {len(held_out)} held-out texts …", err=True)
-    model, _ = fit_model(train_part, SHIPPED, "evaluation")
-    scores = evaluate_model(model, held_out)
+    cache = Analyses()
+    progress(f"analysing {len(examples)} texts …")
+    cache.of(examples)
+    progress("random split: fitting on four fifths, scoring the fifth …")
+    scores: dict = {"random_split": ev.held_out_scores(examples, SHIPPED, cache)}
+    if by_register:
+        progress("register shift (shipped design):")
+        scores["register_shift"] = ev.register_shift(examples, SHIPPED, cache, progress)
+        scores["batch_shift"] = ev.by_group(examples, SHIPPED, lambda e: e.batch, cache, progress)
     if compare:
-        click.echo("comparing designs (5-fold cross-validation on the training part) …", err=True)
-        scores["designs"] = compare_designs(train_part)
+        progress("comparing designs by register shift:")
+        scores["designs"] = ev.compare_designs(examples, progress=progress)
     if as_json:
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
         return
     titles = {c.id: c.title for c in load_taxonomy().categories}
-    click.echo(format_report(scores, titles))
+    click.echo(ev.format_report(scores["random_split"], titles))
+    if by_register:
+        click.echo("")
+        click.echo(ev.format_shift(scores["register_shift"]))
+        click.echo("trained without one writer batch, tested on it:")
+        for name, s in scores["batch_shift"].items():
+            click.echo(ev.format_scores(f"  {name}", s))
     for row in scores.get("designs", []):
-        click.echo(f"design {row['design']:28s} top-1 {row['top1']:.3f}  top-3 {row['top3']:.3f}")
+        click.echo(f"\ndesign: {row['design']}")
+        click.echo(ev.format_scores("  register shift, official", row["official"]))
+        click.echo(ev.format_scores("  register shift, all", row["all"]))
+        r = row["random_split"]
+        click.echo(f"  random split: top-1 {r['top1']:.3f}  top-3 {r['top3']:.3f}  "
+                   f"agency {r['agency_accuracy']:.3f}")
 
 
 @triage_group.command()

@@ -24,7 +24,7 @@ def _installation(tmp_path, monkeypatch, trained):
     _, model, metadata = trained
     secret = bytes.fromhex((data / "secrets" / "office_secret_key").read_text())
     save_artifact(data / "artifacts", model, {k: v for k, v in metadata.items()
-                                              if k not in ("files", "version", "threshold")}, secret)
+                                              if k not in ("files", "version", "thresholds")}, secret)
     return runner
 
 

@@ -1,45 +1,47 @@
-"""The training corpus: enough texts per category, valid labels, no near-duplicates."""
-from collections import Counter, defaultdict
+"""The training corpus: enough texts per category and register, valid labels, no near-duplicates,
+nothing copied from reference texts."""
+from collections import Counter
 
-from config.data import AGENCIES
+from triage.classifier import corpus_check
 from triage.classifier.corpus import load_corpus
 
-STYLES = {"tip", "letter", "call", "anonymous", "official", "other"}
+
+def test_every_row_is_valid():
+    corpus = load_corpus()
+    problems = []
+    for path in corpus_check.corpus_files():
+        first_batch = path.parent.name == "b1"
+        for row in corpus_check.read_rows(path):
+            problems += [f"{row.where}: {p}" for p in
+                         corpus_check.label_problems(row, lengths=not first_batch)]
+            if row.categories:
+                assert path.name == f"cat{row.categories[0]:02d}.jsonl", row.where
+            else:
+                assert path.name == "none.jsonl", row.where
+    assert problems == []
+    assert len(corpus) == len({e.text for e in corpus})
 
 
-def _trigrams(text: str) -> set[str]:
-    return {text[i:i + 3] for i in range(len(text) - 2)}
-
-
-def test_counts_and_labels():
+def test_counts_per_category_and_register():
     corpus = load_corpus()
     primary = Counter(e.categories[0] for e in corpus if e.categories)
     assert set(primary) == set(range(1, 33))
     assert min(primary.values()) >= 60
     assert sum(1 for e in corpus if not e.categories) >= 200
-    for e in corpus:
-        assert e.style in STYLES and e.text.strip()
-        assert all(1 <= c <= 32 for c in e.categories) and len(set(e.categories)) == len(e.categories)
-        if e.categories:
-            assert e.agency in AGENCIES, e.text[:30]
-            assert e.source == f"cat{e.categories[0]:02d}.jsonl"
-        else:
-            assert e.agency is None
-    styles = Counter(e.style for e in corpus if e.categories)
-    assert all(styles[s] >= 0.08 * sum(styles.values()) for s in ("tip", "letter", "call", "anonymous", "official"))
 
 
 def test_no_two_texts_are_near_duplicates():
     texts = [e.text for e in load_corpus()]
-    assert len(set(texts)) == len(texts)
-    grams = [_trigrams(t) for t in texts]
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(grams):
-        for gram in g:
-            index[gram].append(i)
-    for i, g in enumerate(grams):
-        shared: Counter = Counter()
-        for gram in g:
-            shared.update(j for j in index[gram] if j > i)
-        for j, count in shared.items():
-            assert count / len(g | grams[j]) <= 0.5, (texts[i][:40], texts[j][:40])
+    assert corpus_check.near_duplicates(texts) == []
+
+
+def test_the_checker_finds_copies_and_retold_cases():
+    reference = ("2023年3月，某省某市医保部门在审核时发现，参保人景某频繁跨院挂号并超量开具高价药品，"
+                 "涉案金额达28.3万元，刘某获利3.5万元。")
+    copied = corpus_check.Row("x:1", "据报道，医保部门在审核时发现，参保人景某频繁跨院挂号并超量开具。", (21,), "医保局", "news")
+    retold = corpus_check.Row("x:2", "景某倒卖药品28.3万元，刘某从中获利3.5万元，后被判刑。", (21,), "公安局", "court")
+    fresh = corpus_check.Row("x:3", "某县医保局检查发现，某药店将保健品串换为药品结算，涉及金额6.17万元。", (17,), "医保局", "fund_case")
+    findings = corpus_check.reference_findings([copied, retold, fresh], [("page", reference)])
+    assert any(f.startswith("x:1: shares the run") for f in findings)
+    assert any(f.startswith("x:2: retells") for f in findings)
+    assert not any(f.startswith("x:3") for f in findings)

@@ -1,15 +1,11 @@
 """Rule-based entity extraction (triage/extract.py) on texts written like the corpus."""
-import glob
 import json
-import os
-import time
 
 import pytest
 
+from triage.classifier.corpus import load_corpus
 from triage.extract import (KEY_MINORITY_POSTS, Amount, extract_entities, parse_chinese_number,
                             priority_flags)
-
-CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "triage", "classifier", "corpus")
 
 
 def _yuan(text: str) -> list[float]:
@@ -172,16 +168,13 @@ def test_flag_gang(text, gang):
     assert ("团伙" in priority_flags(extract_entities(text), text)) is gang
 
 
-def test_whole_corpus_runs_fast_and_finds_amounts():
-    texts = [json.loads(line)["text"] for path in sorted(glob.glob(os.path.join(CORPUS, "*.jsonl")))
-             for line in open(path, encoding="utf-8") if line.strip()]
+def test_whole_corpus_finds_amounts():
+    # Speed is measured by bench/triage.py, not asserted here.
+    texts = [e.text for e in load_corpus()]
     assert len(texts) > 2000
-    start = time.perf_counter()
     results = [extract_entities(t) for t in texts]
-    per_text_ms = (time.perf_counter() - start) * 1000 / len(texts)
     for e, t in zip(results, texts):
         json.dumps(e.to_dict(), ensure_ascii=False)
         priority_flags(e, t)
     with_yuan = [e for e, t in zip(results, texts) if "元" in t]
     assert sum(bool(e.amounts) for e in with_yuan) >= 0.4 * len(with_yuan)
-    assert per_text_ms < 5

@@ -39,7 +39,7 @@ def test_metadata_records_versions_data_and_scores(trained):
     root, model, metadata = trained
     assert metadata["version"] == model.version and len(metadata["data_sha256"]) == 64
     assert set(metadata["versions"]) >= {"scikit-learn", "jieba", "python"}
-    assert 0 < metadata["threshold"] < 1
+    assert all(0 <= t < 1 for t in metadata["thresholds"]) and len(metadata["thresholds"]) == 4
 
 
 def test_training_is_deterministic(trained):
@@ -62,7 +62,7 @@ def test_tampered_or_foreign_artifacts_are_refused(trained, tmp_path):
         load_artifact(copy, b"another installation's key")
     metadata = copy / model.version / "metadata.json"
     data = json.loads(metadata.read_text())
-    data["threshold"] = 0.0
+    data["thresholds"] = [0.0] * 4
     metadata.write_text(json.dumps(data))
     with pytest.raises(ArtifactError, match="signature"):
         load_artifact(copy, SECRET)

@@ -36,10 +36,10 @@ def save_artifact(root: Path, model: TriageModel, metadata: dict, secret: bytes)
     """Write the model under root/<version>/ and point root/CURRENT at it."""
     folder = root / model.version
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "estimator.pkl").write_bytes(pickle.dumps(model.pipeline, protocol=5))
+    (folder / "estimator.pkl").write_bytes(pickle.dumps(model.scorer, protocol=5))
     (folder / "userdict.txt").write_text(resource_text("userdict.txt"), encoding="utf-8")
     (folder / "stopwords.txt").write_text(resource_text("stopwords.txt"), encoding="utf-8")
-    metadata = dict(metadata, version=model.version, threshold=model.threshold,
+    metadata = dict(metadata, version=model.version, thresholds=list(model.thresholds),
                     files={name: _sha256(folder / name) for name in FILES})
     body = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True).encode()
     (folder / "metadata.json").write_bytes(body)
@@ -82,5 +82,11 @@ def load_artifact(root: Path, secret: bytes, version: str | None = None) -> tupl
         raise ArtifactError(f"no trained model in {root}: run 'qingfeng triage train'")
     folder = root / version
     metadata = read_metadata(folder, secret)
-    pipeline = pickle.loads((folder / "estimator.pkl").read_bytes())  # noqa: S301 (verified above)
-    return TriageModel(pipeline, float(metadata["threshold"]), version), metadata
+    if "thresholds" not in metadata:
+        raise ArtifactError(f"{folder}: made by an older version of qingfeng; run 'qingfeng triage train'")
+    try:
+        scorer = pickle.loads((folder / "estimator.pkl").read_bytes())  # noqa: S301 (verified above)
+    except (AttributeError, ImportError, TypeError) as exc:  # classes moved since it was made
+        raise ArtifactError(f"{folder}: made by an older version of qingfeng; run 'qingfeng triage train'") from exc
+    thresholds = tuple(float(t) for t in metadata["thresholds"])
+    return TriageModel(scorer, thresholds, version), metadata

@@ -1,12 +1,18 @@
-"""jieba tokenisation with the project's user dictionary and stop words.
+"""jieba tokenisation with the project's user dictionary and stop words, and the features a
+text yields.
 
-Module-level functions (not lambdas or closures) so a pickled pipeline finds them on load.
-One private jieba.Tokenizer, so the global jieba state of other code is left alone.
+A text is analysed once (`analyse`: one normalisation, one jieba pass per sentence) and every
+model view draws its features from that analysis: jieba words and word bigrams, actor-role
+tokens, character n-grams, for the whole text and for each sentence. Module-level functions and
+plain classes only, so a pickled model finds them on load. One private jieba.Tokenizer, so the
+global jieba state of other code is left alone.
 """
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -17,6 +23,8 @@ from triage.classifier.roles import role_tokens
 
 _lock = threading.Lock()
 jieba.setLogLevel(logging.WARNING)
+# Where one stated conduct ends: a bulletin lists conducts separated by "；" or sentences.
+_SENTENCE_END = re.compile(r"[。；;！!？?\n]+")
 
 
 def resource_text(name: str) -> str:
@@ -58,29 +66,62 @@ def words(text: str) -> list[str]:
     return _words_of(normalize(text))
 
 
-class Analyzer:
-    """All features of a text in one pass (one normalisation, one jieba call): words and word
-    bigrams, actor-role tokens, character n-grams. A class, so a pickled pipeline finds it."""
+@dataclass(frozen=True)
+class Sentence:
+    words: tuple[str, ...]
+    compact: str  # the normalised sentence without spaces, for character n-grams
 
-    def __init__(self, use_words: bool = True, use_roles: bool = True,
-                 char_sizes: tuple[int, ...] = (2, 3)) -> None:
-        self.use_words = use_words
-        self.use_roles = use_roles
-        self.char_sizes = char_sizes
 
-    def __call__(self, text: str) -> list[str]:
-        normalized = normalize(text)
+@dataclass(frozen=True)
+class Analysis:
+    """A text analysed once: what every view of every model draws its features from."""
+
+    normalized: str
+    sentences: tuple[Sentence, ...]
+
+
+def analyse(text: str) -> Analysis:
+    """Normalise, split into sentences, and cut each with jieba."""
+    normalized = normalize(text)
+    sentences = []
+    for piece in _SENTENCE_END.split(normalized):
+        piece = piece.strip()
+        if piece:
+            sentences.append(Sentence(tuple(_words_of(piece)), piece.replace(" ", "")))
+    return Analysis(normalized, tuple(sentences))
+
+
+@dataclass(frozen=True)
+class View:
+    """Which features a model sees: words (+ word bigrams), role tokens, character n-grams."""
+
+    words: bool = True
+    roles: bool = True
+    chars: tuple[int, ...] = (2,)
+
+    def sentence_features(self, sentence: Sentence) -> list[str]:
+        """Features of one sentence (roles excluded: they describe the whole text)."""
         features: list[str] = []
-        if self.use_words:
-            tokens = _words_of(normalized)
+        if self.words:
+            tokens = sentence.words
             features += tokens
             features += [a + "_" + b for a, b in zip(tokens, tokens[1:])]
-        if self.use_roles:
-            features += role_tokens(normalized)
-        compact = normalized.replace(" ", "")
-        for n in self.char_sizes:
+        compact = sentence.compact
+        for n in self.chars:
             if n == 2:
                 features += [a + b for a, b in zip(compact, compact[1:])]
             else:
-                features += [compact[i : i + n] for i in range(len(compact) - n + 1)]
+                features += [compact[i:i + n] for i in range(len(compact) - n + 1)]
         return features
+
+    def features(self, analysis: Analysis) -> list[str]:
+        """Features of the whole text: every sentence's, plus role tokens."""
+        features = [f for s in analysis.sentences for f in self.sentence_features(s)]
+        if self.roles:
+            features += role_tokens(analysis.normalized)
+        return features
+
+
+def as_is(features: list[str]) -> list[str]:
+    """The analyzer of the hashing vectorizers: features are computed before hashing."""
+    return features

@@ -1,0 +1,128 @@
+"""Fitting a model and setting its out-of-scope thresholds, shared by training and evaluation.
+
+The thresholds are set on predictions for texts the model was not fitted to, and those
+predictions come from models trained *without the text's register*: a register the model has
+never seen is what real reports are, and "in doubt, keep" must hold there too.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from triage.classifier.corpus import Example
+from triage.classifier.model import LENGTH_BANDS, TriageModel, in_scope_threshold, length_band
+from triage.classifier.pipeline import OUT_OF_SCOPE, Design, fit_scorer
+from triage.classifier.tokenize import Analysis, analyse
+
+SEED = 0
+HELD_OUT = 0.2
+MAX_TURNED_AWAY = 0.03
+MIN_CELL = 15  # fewest in-scope texts of one register and length band that set a threshold
+Progress = Callable[[str], None]
+ALWAYS_TRAIN = ("taxonomy.toml", "feedback")
+
+
+def label(example: Example) -> int:
+    """The training label: the primary category, or 0 for out of scope."""
+    return example.categories[0] if example.categories else OUT_OF_SCOPE
+
+
+class Analyses:
+    """Each distinct text analysed once (jieba is most of the cost of every fit)."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, Analysis] = {}
+
+    def of(self, examples: Sequence[Example]) -> list[Analysis]:
+        found = []
+        for e in examples:
+            if e.text not in self._done:
+                self._done[e.text] = analyse(e.text)
+            found.append(self._done[e.text])
+        return found
+
+
+def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """A fixed, stratified held-out fifth of the corpus. The seed's wording and staff feedback
+    always train, so models with and without feedback are scored on the same texts."""
+    corpus = [e for e in examples if e.source not in ALWAYS_TRAIN]
+    seeds = [e for e in examples if e.source in ALWAYS_TRAIN]
+    train, held_out = train_test_split(corpus, test_size=HELD_OUT, random_state=SEED,
+                                       stratify=[label(e) for e in corpus])
+    return train + seeds, held_out
+
+
+def fit_unthresholded(examples: Sequence[Example], design: Design, cache: Analyses,
+                      version: str = "evaluation") -> TriageModel:
+    """A model fitted to `examples` with no text turned away (thresholds 0)."""
+    labels = np.array([label(e) for e in examples])
+    weights = np.array([design.seed_weight if e.source == "taxonomy.toml" else 1.0
+                        for e in examples])
+    scorer = fit_scorer(cache.of(examples), labels, weights, design, SEED)
+    return TriageModel(scorer, (0.0,) * len(LENGTH_BANDS), version)
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """In-scope scores of texts predicted by models that never saw their register."""
+
+    scores: np.ndarray
+    inside: np.ndarray  # bool: the text is in scope
+    registers: list[str]
+    lengths: np.ndarray
+
+
+def unseen_register_scores(examples: Sequence[Example], design: Design, cache: Analyses,
+                           progress: Progress = lambda _: None) -> Unseen:
+    """For every corpus text, its in-scope score from a model trained without its register."""
+    corpus = [e for e in examples if e.source not in ALWAYS_TRAIN]
+    scores = np.zeros(len(corpus))
+    registers = sorted({e.register for e in corpus})
+    for name in registers:
+        progress(f"  scoring register '{name}' with a model that never saw it …")
+        model = fit_unthresholded([e for e in examples if e.register != name], design, cache)
+        rows = [i for i, e in enumerate(corpus) if e.register == name]
+        probabilities = model.scorer.proba_of(cache.of([corpus[i] for i in rows]))
+        scores[rows] = model.in_scope_scores(probabilities)
+    return Unseen(scores, np.array([bool(e.categories) for e in corpus]),
+                  [e.register for e in corpus], np.array([len(e.text) for e in corpus]))
+
+
+def calibrate_thresholds(unseen: Unseen, max_turned_away: float = MAX_TURNED_AWAY
+                         ) -> tuple[float, ...]:
+    """Per length band, the highest threshold that turns away at most `max_turned_away` of the
+    in-scope texts of every register (cells of at least MIN_CELL texts) and of the band."""
+    bands = np.array([length_band(int(n)) for n in unseen.lengths])
+    thresholds = []
+    for band in range(len(LENGTH_BANDS)):
+        in_band = unseen.inside & (bands == band)
+        candidates = [in_scope_threshold(unseen.scores[in_band], max_turned_away)]
+        for register in set(unseen.registers):
+            cell = in_band & (np.array(unseen.registers) == register)
+            if cell.sum() >= MIN_CELL:
+                candidates.append(in_scope_threshold(unseen.scores[cell], max_turned_away))
+        thresholds.append(min(candidates))
+    return tuple(thresholds)
+
+
+def fit_model(examples: list[Example], design: Design, version: str,
+              cache: Analyses | None = None, progress: Progress = lambda _: None
+              ) -> tuple[TriageModel, dict]:
+    """Fit on `examples`, with thresholds from models that never saw the text's register."""
+    cache = cache or Analyses()
+    unseen = unseen_register_scores(examples, design, cache, progress)
+    thresholds = calibrate_thresholds(unseen)
+    bands = np.array([length_band(int(n)) for n in unseen.lengths])
+    recognised = unseen.scores < np.array(thresholds)[bands]
+    model = fit_unthresholded(examples, design, cache, version)
+    model.thresholds = thresholds
+    return model, {"thresholds": list(thresholds),
+                   "unseen_register_out_of_scope_recall": _mean(recognised[~unseen.inside]),
+                   "unseen_register_in_scope_turned_away": _mean(recognised[unseen.inside])}
+
+
+def _mean(values: np.ndarray) -> float:
+    return round(float(np.mean(values)), 4) if len(values) else 0.0
