@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from config.settings import KdfParams  # noqa: E402
-from models.receipt_code import derive_receipt_keys  # noqa: E402
+from models.shared.receipt import derive_receipt_keys  # noqa: E402
 
 from pgtools import HOST, PG_ADMIN, PG_PORT, create_database, drop_database, percentile  # noqa: E402,F401
 READY_TIMEOUT = 30.0

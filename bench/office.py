@@ -52,10 +52,11 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from config.data import AGENCIES, load_jurisdiction, load_taxonomy  # noqa: E402
-from config.settings import KdfParams, Paths, TriageSettings  # noqa: E402
+from config.office_settings import TriageSettings  # noqa: E402
+from config.settings import KdfParams, Paths  # noqa: E402
 from models.lead import Lead, Transfer  # noqa: E402
 from models.report import Report  # noqa: E402
-from models.sealing import generate_office_keys  # noqa: E402
+from triage.keys import generate_office_keys, private_key_path  # noqa: E402
 from models.session import make_engine, make_sessionmaker  # noqa: E402
 from models.staff import Staff  # noqa: E402
 from models.vocabulary import CHANNELS, TRIAGE_AWAITING, TRIAGE_DONE, TRIAGE_FAILED, TRIAGE_PENDING  # noqa: E402
@@ -268,10 +269,10 @@ def office_settings(data_dir: Path, database_url: str) -> TriageSettings:
     paths = Paths(data_dir)
     for folder in (paths.root, paths.uploads, paths.keys, paths.secrets, paths.logs):
         folder.mkdir(parents=True, exist_ok=True)
-    generate_office_keys(paths.office_public_key, paths.office_private_key, PASSPHRASE)
+    generate_office_keys(paths.office_public_key, private_key_path(paths), PASSPHRASE)
     return TriageSettings(
         paths=paths, database_url=database_url, redis_url=None, jurisdiction=JURISDICTION,
-        receipt_kdf=CHEAP, receipt_pepper=secrets.token_bytes(32), triage_mode="inline",
+        receipt_kdf=CHEAP, receipt_pepper=secrets.token_bytes(32),
         secret_key=secrets.token_bytes(32), csrf_enabled=False, office_passphrase=PASSPHRASE,
         password_kdf=CHEAP,
     )

@@ -30,7 +30,8 @@ if str(ROOT) not in sys.path:
 
 from config.data import load_taxonomy  # noqa: E402
 from triage.classifier.corpus import Example, load_corpus  # noqa: E402
-from triage.routing import load_rules, route  # noqa: E402
+from config.routing import load_rules  # noqa: E402
+from triage.routing import route  # noqa: E402
 
 HOLDOUT_EVERY = 5
 

@@ -67,7 +67,7 @@ def whole_job_rate(model, texts: list[str], count: int, workdir: Path) -> float:
 
     from config.settings import KdfParams, Paths, PortalSettings
     from models import Base
-    from models.sealing import generate_office_keys, load_office_private_key
+    from triage.keys import generate_office_keys, load_office_private_key, private_key_path
     from models.session import make_engine, make_sessionmaker
     from triage import jobs
     from triage.engine import TriageEngine
@@ -76,17 +76,18 @@ def whole_job_rate(model, texts: list[str], count: int, workdir: Path) -> float:
     paths = Paths(workdir / "data")
     for folder in (paths.root, paths.uploads, paths.keys):
         folder.mkdir(parents=True, exist_ok=True)
-    generate_office_keys(paths.office_public_key, paths.office_private_key, b"bench passphrase!!")
-    office = load_office_private_key(paths.office_private_key, b"bench passphrase!!")
+    generate_office_keys(paths.office_public_key, private_key_path(paths), b"bench passphrase!!")
+    office = load_office_private_key(private_key_path(paths), b"bench passphrase!!")
     url = f"sqlite:///{paths.database}"
     Base.metadata.create_all(make_engine(url))
     import portal
-    from portal.services.intake import ReportContent, submit_report
+    from models.shared.content import ReportContent
+    from models.shared.intake import submit_report
 
     settings = PortalSettings(paths=paths, database_url=url, redis_url=None, jurisdiction="changjiang",
                               receipt_kdf=KdfParams(n=2, r=1, p=1), receipt_pepper=b"p" * 32,
-                              triage_mode="inline", secret_key=b"s" * 32)
-    app = portal.create_app(replace(settings, triage_mode="inline"))
+                              secret_key=b"s" * 32)
+    app = portal.create_app(settings)
     vault = app.extensions["qingfeng_vault"]
     factory = make_sessionmaker(make_engine(url))
     ids = []
@@ -94,10 +95,9 @@ def whole_job_rate(model, texts: list[str], count: int, workdir: Path) -> float:
         for text in (texts * (count // len(texts) + 1))[:count]:
             ids.append(submit_report(session, vault, ReportContent(description=text), None, [], "网络").report_id)
     context = jobs.WorkerContext(TriageEngine(model), office, index_key(office))
-    jobs.worker_context = lambda: context  # type: ignore[assignment]
     started = time.perf_counter()
     for report_id in ids:
-        jobs.process_report(factory, report_id)
+        jobs.process_report(factory, report_id, context)
     return len(ids) / (time.perf_counter() - started)
 
 

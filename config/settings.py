@@ -59,10 +59,6 @@ class Paths:
     def office_public_key(self) -> Path:
         return self.keys / "office.pub"
 
-    @property
-    def office_private_key(self) -> Path:
-        return self.keys / "office.key"
-
 
 @dataclass(frozen=True)
 class CommonSettings:
@@ -72,8 +68,6 @@ class CommonSettings:
     jurisdiction: str
     receipt_kdf: KdfParams
     receipt_pepper: bytes = field(repr=False)
-    # "rq" when REDIS_URL is set, "thread" in-process, "inline" (tests: run at once).
-    triage_mode: str = "thread"
     testing: bool = False
 
 
@@ -91,25 +85,13 @@ class PortalSettings(CommonSettings):
     max_attachment_bytes: int = 10 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class TriageSettings(CommonSettings):
-    secret_key: bytes = field(default=b"", repr=False)
-    csrf_enabled: bool = True
-    office_passphrase: bytes | None = field(default=None, repr=False)
-    ratelimit_storage: str = "memory://"
-    password_kdf: KdfParams = KdfParams(n=2**15, r=8, p=1)
-    session_idle_minutes: int = 15
-    max_failed_logins: int = 5
-    lockout_minutes: int = 15
-
-
-def _env(name: str, default: str | None = None) -> str | None:
+def env_value(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"QINGFENG_{name}", default)
 
 
-def _secret(paths: Paths, name: str, env: str) -> bytes:
+def read_secret(paths: Paths, name: str, env: str) -> bytes:
     """A secret from the environment (hex) or from data/secrets/<name>; stop if neither."""
-    value = _env(env)
+    value = env_value(env)
     if value:
         return bytes.fromhex(value) if _is_hex(value) else value.encode()
     path = paths.secrets / name
@@ -128,34 +110,33 @@ def _is_hex(value: str) -> bool:
     return len(value) >= 32
 
 
-def _common(paths: Paths) -> dict:
-    database_url = _env("DATABASE_URL") or f"sqlite:///{paths.database}"
-    redis_url = os.environ.get("REDIS_URL") or _env("REDIS_URL")
+def common_fields(paths: Paths) -> dict:
+    database_url = env_value("DATABASE_URL") or f"sqlite:///{paths.database}"
+    redis_url = os.environ.get("REDIS_URL") or env_value("REDIS_URL")
     kdf = KdfParams(
-        n=int(_env("RECEIPT_SCRYPT_N", str(KdfParams.n))),
-        r=int(_env("RECEIPT_SCRYPT_R", str(KdfParams.r))),
-        p=int(_env("RECEIPT_SCRYPT_P", str(KdfParams.p))),
+        n=int(env_value("RECEIPT_SCRYPT_N", str(KdfParams.n))),
+        r=int(env_value("RECEIPT_SCRYPT_R", str(KdfParams.r))),
+        p=int(env_value("RECEIPT_SCRYPT_P", str(KdfParams.p))),
     )
     return dict(
         paths=paths,
         database_url=database_url,
         redis_url=redis_url,
-        jurisdiction=_env("JURISDICTION", "changjiang"),
+        jurisdiction=env_value("JURISDICTION", "changjiang"),
         receipt_kdf=kdf,
-        receipt_pepper=_secret(paths, "receipt_pepper", "RECEIPT_PEPPER"),
-        triage_mode="rq" if redis_url else _env("TRIAGE_MODE", "thread"),
+        receipt_pepper=read_secret(paths, "receipt_pepper", "RECEIPT_PEPPER"),
     )
 
 
 def data_paths() -> Paths:
     """The data folder from QINGFENG_DATA_DIR (default ./var), as an absolute path."""
-    return Paths(Path(_env("DATA_DIR", "var")).resolve())
+    return Paths(Path(env_value("DATA_DIR", "var")).resolve())
 
 
 def portal_settings_from_env() -> PortalSettings:
     """Settings of the public portal. Holds no private key (P1)."""
     paths = data_paths()
-    common = _common(paths)
+    common = common_fields(paths)
     storage = common["redis_url"] or "memory://"
     limits = {
         field_name: value
@@ -165,27 +146,11 @@ def portal_settings_from_env() -> PortalSettings:
             ("lookups_global", "LIMIT_LOOKUPS_GLOBAL"),
             ("api_per_client", "LIMIT_API"),
         )
-        if (value := _env(env))
+        if (value := env_value(env))
     }
     return PortalSettings(
         **common,
         **limits,
-        secret_key=_secret(paths, "portal_secret_key", "PORTAL_SECRET_KEY"),
+        secret_key=read_secret(paths, "portal_secret_key", "PORTAL_SECRET_KEY"),
         ratelimit_storage=storage,
-    )
-
-
-def triage_settings_from_env() -> TriageSettings:
-    """Settings of the back office and the worker."""
-    paths = data_paths()
-    common = _common(paths)
-    passphrase = _env("OFFICE_PASSPHRASE")
-    passphrase_file = paths.secrets / "office_passphrase"
-    if passphrase is None and passphrase_file.exists():
-        passphrase = passphrase_file.read_text().strip()
-    return TriageSettings(
-        **common,
-        secret_key=_secret(paths, "office_secret_key", "OFFICE_SECRET_KEY"),
-        office_passphrase=passphrase.encode() if passphrase else None,
-        ratelimit_storage=common["redis_url"] or "memory://",
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.report import Report
+from models.vocabulary import LEAD_DRAFT
 
 
 class Lead(Base):
@@ -21,7 +22,7 @@ class Lead(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
-    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    state: Mapped[str] = mapped_column(String(20), default=LEAD_DRAFT, index=True)
     model_version: Mapped[str] = mapped_column(String(40))
     in_scope: Mapped[bool] = mapped_column(Boolean)
     in_scope_score: Mapped[float] = mapped_column(Float)

@@ -7,14 +7,10 @@ from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+from models.vocabulary import ROLES
 
-ROLES = {
-    "admin": "系统管理员",
-    "auditor": "审计员",
-    "supervisor": "专班负责人",
-    "triage": "受理员",
-    "liaison": "成员单位联络员",
-}
+__all__ = ["ROLES", "Staff"]
+
 
 
 class Staff(Base):

@@ -29,3 +29,42 @@ TRIAGE_STATES = (TRIAGE_PENDING, TRIAGE_QUEUED, TRIAGE_AWAITING, TRIAGE_DONE, TR
 
 MESSAGE_SENDERS = ("reporter", "office")
 DISCLOSURE_STATUSES = ("submitted", "confirmed", "reconciled")
+
+# The lead's workflow (线索): drafted by triage, then decided by staff. Labels are the office's.
+LEAD_DRAFT = "draft"  # the model's suggestion, not yet seen by staff
+LEAD_ACCEPTED = "accepted"  # 受理并登记 (ledger number given)
+LEAD_REJECTED = "rejected"  # 不予受理
+LEAD_MERGED = "merged"  # 并案: joined to another lead
+LEAD_TRANSFERRED = "transferred"  # 已转办 to one or more agencies
+LEAD_IN_PROGRESS = "in_progress"  # an agency has acknowledged and works on it
+LEAD_CONCLUDED = "concluded"  # disposal and result recorded
+LEAD_CLOSED = "closed"  # 销号: the answer went back to the reporter
+LEAD_STATES = {
+    LEAD_DRAFT: "待研判",
+    LEAD_ACCEPTED: "已受理登记",
+    LEAD_REJECTED: "不予受理",
+    LEAD_MERGED: "已并案",
+    LEAD_TRANSFERRED: "已转办",
+    LEAD_IN_PROGRESS: "办理中",
+    LEAD_CONCLUDED: "已办结待销号",
+    LEAD_CLOSED: "已销号",
+}
+
+# A transfer's role: the agency that leads, or one that co-handles (一案多查).
+TRANSFER_LEAD = "lead"
+TRANSFER_CO = "co"
+TRANSFER_ROLES = {TRANSFER_LEAD: "主办", TRANSFER_CO: "协办"}
+
+# Back-office roles (README, "The back office"; docs/roles.md).
+ROLE_ADMIN = "admin"
+ROLE_AUDITOR = "auditor"
+ROLE_SUPERVISOR = "supervisor"
+ROLE_TRIAGE = "triage"
+ROLE_LIAISON = "liaison"
+ROLES = {
+    ROLE_ADMIN: "系统管理员",
+    ROLE_AUDITOR: "审计员",
+    ROLE_SUPERVISOR: "专班负责人",
+    ROLE_TRIAGE: "受理员",
+    ROLE_LIAISON: "成员单位联络员",
+}

@@ -7,16 +7,23 @@ from __future__ import annotations
 
 from flask import Flask
 
+from config.checks import validate_data_files
 from config.data import load_jurisdiction, load_taxonomy
 from config.settings import PortalSettings, portal_settings_from_env
-from models.sealing import load_office_public_key
 from models.session import install_request_sessions, make_engine, make_sessionmaker
-from portal.services.vault import Vault
+from models.shared.handoff import Handoff, default_handoff
+from models.shared.sealing import load_office_public_key
+from models.shared.vault import Vault
 
 
-def create_app(settings: PortalSettings | None = None) -> Flask:
-    """Build the portal for `settings` (default: from the environment)."""
+def create_app(settings: PortalSettings | None = None, handoff: Handoff | None = None) -> Flask:
+    """Build the portal for `settings` (default: from the environment).
+
+    `handoff` receives each committed report's id; by default RQ when Redis is configured,
+    else the report waits for a sweep elsewhere. The portal never runs triage itself.
+    """
     settings = settings or portal_settings_from_env()
+    validate_data_files(settings.jurisdiction)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -39,6 +46,7 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     )
     factory = make_sessionmaker(make_engine(settings.database_url))
     install_request_sessions(app, factory)
+    app.extensions["qingfeng_handoff"] = handoff or default_handoff(settings.redis_url, factory)
 
     from portal.security import install_security
 

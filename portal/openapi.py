@@ -1,6 +1,7 @@
 """The OpenAPI 3.0 document of the public JSON API (served at /api/v1/openapi.json)."""
 from __future__ import annotations
 
+from models.shared.content import CONTACT_FIELDS, CONTENT_FIELDS, FieldSpec
 from models.vocabulary import CHANNELS, PUBLIC_STATUSES
 
 _text = {"type": "string"}
@@ -12,6 +13,16 @@ _ERROR = {
 
 def _limited(maximum: int) -> dict:
     return {"type": "string", "maxLength": maximum}
+
+
+def _property(spec: FieldSpec) -> dict:
+    """A content or contact field as a schema property."""
+    if spec.choices:
+        return {"type": "string", "enum": ["", *spec.choices], "description": spec.label}
+    schema: dict = {"type": "string", "maxLength": spec.max_length, "description": spec.label}
+    if spec.min_length:
+        schema["minLength"] = spec.min_length
+    return schema
 
 
 def openapi_document() -> dict:
@@ -70,15 +81,7 @@ def _schemas() -> dict:
             "additionalProperties": False,
             "required": ["description"],
             "properties": {
-                "description": {"type": "string", "minLength": 10, "maxLength": 5000,
-                                "description": "问题描述：时间、地点、经过、金额等"},
-                "subject_name": _limited(50),
-                "subject_unit": _limited(100),
-                "subject_post": _limited(50),
-                "area": {"type": "string", "enum": ["", "A", "B", "C", "D", "E", "F"]},
-                "event_time": _limited(100),
-                "event_place": _limited(100),
-                "amount": _limited(100),
+                **{spec.name: _property(spec) for spec in CONTENT_FIELDS},
                 "channel": {"type": "string", "enum": list(CHANNELS), "default": "网络"},
                 "contact": {"$ref": "#/components/schemas/Contact"},
             },
@@ -88,10 +91,7 @@ def _schemas() -> dict:
             "additionalProperties": False,
             "required": ["name", "phone"],
             "description": "实名举报人信息（加密保存，匿名举报请省略）",
-            "properties": {
-                "name": _limited(50), "phone": _limited(30),
-                "id_number": _limited(18), "address": _limited(200),
-            },
+            "properties": {spec.name: _property(spec) for spec in CONTACT_FIELDS},
         },
         "Accepted": {
             "type": "object",

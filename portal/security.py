@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from config.settings import PortalSettings
+from models.shared.web import secure_headers
 from portal import texts
 
 CSP = (
@@ -66,20 +67,6 @@ def install_security(app: Flask, settings: PortalSettings) -> None:
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
-
-
-def secure_headers(response: Response, csp: str) -> Response:
-    """Headers for every response of both apps."""
-    response.headers["Content-Security-Policy"] = csp
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    # Shared phones and internet cafés: nothing a reporter saw stays in a cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def error_page(message: str, status: int) -> tuple[Response | str, int]:

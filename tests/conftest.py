@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.settings import KdfParams, Paths, PortalSettings, TriageSettings
+from config.settings import KdfParams, Paths, PortalSettings
+from config.office_settings import TriageSettings
 from models import Base
-from models.sealing import generate_office_keys, load_office_private_key
+from triage.keys import generate_office_keys, load_office_private_key, private_key_path
 from models.session import make_engine, make_sessionmaker
 from tests.backends import PostgresDatabases, postgres_reason, require
 
@@ -20,13 +21,27 @@ TEST_KDF = KdfParams(n=16, r=1, p=1)
 PASSPHRASE = b"test passphrase of the office"
 
 
-@pytest.fixture(autouse=True)
-def no_worker_context(monkeypatch):
-    """Triage never reads this machine's data folder in tests; tests that need the engine
-    install their own context."""
-    from triage import jobs
+class ContextHolder:
+    """The triage context the tests' one-machine runner uses: None (no model: reports wait)
+    unless a test asks for the `context` fixture."""
 
-    monkeypatch.setattr(jobs, "worker_context", lambda: None)
+    value = None
+
+    def __call__(self):
+        return self.value
+
+
+@pytest.fixture
+def triage_context() -> ContextHolder:
+    return ContextHolder()
+
+
+@pytest.fixture
+def runner(factory, triage_context):
+    """The in-process runner the one-machine server plugs into both apps, running at once."""
+    from triage.runner import InProcessRunner
+
+    return InProcessRunner(factory, triage_context, inline=True)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +67,7 @@ def paths(tmp_path: Path) -> Paths:
     paths = Paths(tmp_path / "data")
     for folder in (paths.root, paths.uploads, paths.keys, paths.secrets, paths.logs):
         folder.mkdir(parents=True, exist_ok=True)
-    generate_office_keys(paths.office_public_key, paths.office_private_key, PASSPHRASE)
+    generate_office_keys(paths.office_public_key, private_key_path(paths), PASSPHRASE)
     return paths
 
 
@@ -83,7 +98,6 @@ def _common(paths: Paths, database_url: str) -> dict:
         jurisdiction="changjiang",
         receipt_kdf=TEST_KDF,
         receipt_pepper=secrets.token_bytes(32),
-        triage_mode="inline",
         testing=True,
     )
 
@@ -111,12 +125,14 @@ def triage_settings(portal_settings: PortalSettings) -> TriageSettings:
 
 
 @pytest.fixture
-def make_portal(portal_settings: PortalSettings):
-    """Build a portal with some settings changed."""
+def make_portal(portal_settings: PortalSettings, runner):
+    """Build a portal with some settings changed. As on one machine, reports are triaged in
+    this process after the commit; with a redis_url they go to RQ instead."""
     import portal
 
     def build(**changes: object):
-        app = portal.create_app(replace(portal_settings, **changes))
+        settings = replace(portal_settings, **changes)
+        app = portal.create_app(settings, None if settings.redis_url else runner)
         app.config["TESTING"] = True
         return app
 
@@ -136,7 +152,7 @@ def client(portal_app):
 @pytest.fixture
 def office_key(paths: Paths):
     """The office private key, as the back office would load it."""
-    return load_office_private_key(paths.office_private_key, PASSPHRASE)
+    return load_office_private_key(private_key_path(paths), PASSPHRASE)
 
 
 ARTIFACT_SECRET = b"artifact signing key of the tests"
@@ -156,7 +172,7 @@ def trained(tmp_path_factory):
 
 
 @pytest.fixture
-def context(trained, office_key, monkeypatch):
+def context(trained, office_key, triage_context):
     """Triage runs with the session's trained model and this test's office key."""
     from triage import jobs
     from triage.engine import TriageEngine
@@ -164,5 +180,5 @@ def context(trained, office_key, monkeypatch):
 
     _, model, _ = trained
     ctx = jobs.WorkerContext(TriageEngine(model), office_key, index_key(office_key))
-    monkeypatch.setattr(jobs, "worker_context", lambda: ctx)
+    triage_context.value = ctx
     return ctx

@@ -9,7 +9,8 @@ import sys
 import click
 
 from config.data import ConfigError, load_jurisdiction, load_taxonomy
-from config.settings import Paths, data_paths, portal_settings_from_env, triage_settings_from_env
+from config.settings import Paths, data_paths, portal_settings_from_env
+from config.office_settings import triage_settings_from_env
 
 SECRET_FILES = {
     "portal_secret_key": "PORTAL_SECRET_KEY",
@@ -50,9 +51,9 @@ def make_secrets(paths: Paths) -> None:
 
 def make_office_keys(paths: Paths) -> None:
     """Create the office key pair if missing (passphrase from the environment or generated)."""
-    from models.sealing import generate_office_keys
+    from triage.keys import generate_office_keys, private_key_path
 
-    if paths.office_private_key.exists():
+    if private_key_path(paths).exists():
         return
     passphrase = os.environ.get("QINGFENG_OFFICE_PASSPHRASE")
     if not passphrase:
@@ -65,7 +66,7 @@ def make_office_keys(paths: Paths) -> None:
             f"generated the office passphrase into {stored}: fine on one machine; in production "
             "move it to a secret store and pass QINGFENG_OFFICE_PASSPHRASE to the back office only"
         )
-    generate_office_keys(paths.office_public_key, paths.office_private_key, passphrase.encode())
+    generate_office_keys(paths.office_public_key, private_key_path(paths), passphrase.encode())
     click.echo(f"created office key pair in {paths.keys}")
 
 
@@ -180,21 +181,22 @@ def worker(burst: bool, sweep_every: int) -> None:
 
 @main.command()
 def sweep() -> None:
-    """Hand every report still waiting for triage to the queue again (P6)."""
+    """Hand every report still waiting for triage over again (P6): to RQ when REDIS_URL is set,
+    otherwise triaged here and now."""
     from models.session import make_engine, make_sessionmaker
-    from triage.dispatch import sweep as run_sweep
+    from models.shared.handoff import RqHandoff
+    from triage.jobs import ContextLoader
+    from triage.runner import InProcessRunner
+    from triage.sweep import sweep as run_sweep
 
     settings = triage_settings_from_env()
-    if settings.triage_mode == "thread":
-        settings = _inline(settings)
     factory = make_sessionmaker(make_engine(settings.database_url))
-    click.echo(f"handed {run_sweep(settings, factory, include_awaiting=True)} waiting report(s) to triage")
-
-
-def _inline(settings):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
-    return replace(settings, triage_mode="inline")
+    if settings.redis_url:
+        handoff = RqHandoff(settings.redis_url, factory)
+    else:
+        handoff = InProcessRunner(factory, ContextLoader(settings), inline=True)
+    handed = run_sweep(handoff, factory, settings.redis_url, include_awaiting=True)
+    click.echo(f"handed {handed} waiting report(s) to triage")
 
 
 from triage.cli_office import audit_group, export_command, reminders, user_group  # noqa: E402

@@ -7,7 +7,7 @@ import click
 from sqlalchemy import select
 
 from config.data import AGENCIES, ConfigError
-from config.settings import triage_settings_from_env
+from config.office_settings import triage_settings_from_env
 from models.session import make_engine, make_sessionmaker
 from models.staff import ROLES, Staff
 from triage.passwords import MIN_PASSWORD, hash_password
@@ -75,7 +75,8 @@ def verify_audit() -> None:
 def reminders() -> None:
     """Remind agencies of overdue and nearly-due transfers (run hourly, or by the worker)."""
     from models.base import utcnow
-    from triage.services.deadlines import load_rules, send_reminders
+    from config.deadlines import load_rules
+    from triage.services.deadlines import send_reminders
 
     _, factory = _sessions()
     with factory.begin() as session:
@@ -93,13 +94,13 @@ def reminders() -> None:
 def export_command(kind: str, start, end, agency: str | None, fmt: str, output: str | None) -> None:  # type: ignore[no-untyped-def]
     """Export the ledger (annex 3), the disclosure summary (annex 2) or the rectification
     statistics (annex 4); audited like an export from the page."""
-    from models.sealing import load_office_private_key
+    from triage.keys import load_office_private_key, private_key_path
     from triage.services.export import export
 
     settings, factory = _sessions()
     if not settings.office_passphrase:
         raise click.UsageError("exports decrypt the ledger: set QINGFENG_OFFICE_PASSPHRASE")
-    key = load_office_private_key(settings.paths.office_private_key, settings.office_passphrase)
+    key = load_office_private_key(private_key_path(settings.paths), settings.office_passphrase)
     with factory.begin() as session:
         name, content = export(session, key, kind, start.date(), end.date(), agency, fmt,
                                Actor("cli", "supervisor"))

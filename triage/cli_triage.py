@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from config.data import ConfigError, load_taxonomy
-from config.settings import triage_settings_from_env
+from config.office_settings import triage_settings_from_env
 
 
 @click.group("triage")
@@ -68,13 +68,13 @@ def _feedback() -> list:
     """Examples from the labels staff confirmed (needs the office passphrase)."""
     from models.session import make_engine, make_sessionmaker
     from triage.classifier.feedback import confirmed_examples
-    from triage.jobs import load_office_private_key
+    from triage.keys import load_office_private_key, private_key_path
 
     settings = triage_settings_from_env()
     if not settings.office_passphrase:
         click.echo("error: --with-feedback needs QINGFENG_OFFICE_PASSPHRASE", err=True)
         sys.exit(1)
-    key = load_office_private_key(settings.paths.office_private_key, settings.office_passphrase)
+    key = load_office_private_key(private_key_path(settings.paths), settings.office_passphrase)
     with make_sessionmaker(make_engine(settings.database_url))() as session:
         return confirmed_examples(session, key)
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from config.data import load_taxonomy
 from triage.classifier.model import TriageModel
 from triage.extract import Entities, extract_entities, priority_flags
-from triage.routing import RoutingRules, load_rules, route
+from config.routing import RoutingRules, load_rules
+from triage.routing import route
 
 MIN_CATEGORIES = 3
 
@@ -61,14 +62,15 @@ class TriageEngine:
     def _suggest(self, text: str, subject: dict | None, prediction) -> Suggestion:  # type: ignore[no-untyped-def]
         entities = extract_entities(text, subject)
         ranked = [c for c, _ in prediction.categories]
-        routed = route(ranked, text, self.rules, largest_amount_yuan=entities.largest_amount)
+        routed = route(ranked, text, self.rules, largest_amount_yuan=entities.largest_amount,
+                       learned=prediction.agency)
         return Suggestion(
             categories=[{"id": c, "score": s} for c, s in prediction.categories],
             in_scope=prediction.in_scope,
             in_scope_score=prediction.in_scope_score,
             agency=routed.lead,
             co_agencies=list(routed.co_agencies),
-            reasons=list(routed.reasons),
+            reasons=list(routed.explanation),
             entities=entities,
             flags=priority_flags(entities, text),
             model_version=self.model.version,

@@ -1,7 +1,9 @@
-"""RQ entry points and the triage step. Arguments are ids only; each job opens its own Session.
+"""RQ entry points and the triage step. Arguments are ids only; jobs get their context passed.
 
-Three layers: `run_triage(report_id)` (the RQ entry point) → `process_report(factory, id)`
-(one transaction, row locked) → `triage_report(session, report, context)` (the logic).
+Three layers: `run_triage(report_id)` (the RQ entry point, in a worker process whose runtime was
+installed at start) → `process_report(factory, id, context)` (one transaction, row locked) →
+`triage_report(session, report, context)` (the logic). A context is the engine and the office
+key; None means no model yet: the report is marked `awaiting` and triaged when one exists.
 """
 from __future__ import annotations
 
@@ -9,21 +11,24 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.data import ConfigError
-from config.settings import TriageSettings, triage_settings_from_env
+from config.office_settings import TriageSettings, triage_settings_from_env
 from models.lead import Lead
 from models.report import Report
-from models.sealing import SealError, load_office_private_key, open_box, open_json, seal_json
 from models.session import make_engine, make_sessionmaker
-from models.vocabulary import TRIAGE_AWAITING, TRIAGE_DONE, TRIAGE_PENDING, TRIAGE_QUEUED
+from models.shared import sealed
+from models.shared.content import report_text
+from models.shared.sealing import SealError
+from models.vocabulary import (LEAD_DRAFT, TRIAGE_AWAITING, TRIAGE_DONE, TRIAGE_PENDING,
+                               TRIAGE_QUEUED)
 from triage.classifier.artifact import ArtifactError, load_artifact
 from triage.engine import Suggestion, TriageEngine
+from triage.keys import load_office_private_key, private_key_path
 from triage.linking import index_key, index_report, link_related
 
 log = logging.getLogger("qingfeng.jobs")
@@ -43,62 +48,74 @@ def load_context(settings: TriageSettings) -> WorkerContext:
     """Unlock the office key and load the signed model; raises if either is missing."""
     if not settings.office_passphrase:
         raise ConfigError("QINGFENG_OFFICE_PASSPHRASE is not set")
-    office_key = load_office_private_key(settings.paths.office_private_key, settings.office_passphrase)
+    office_key = load_office_private_key(private_key_path(settings.paths),
+                                         settings.office_passphrase)
     model, _ = load_artifact(settings.paths.artifacts, settings.secret_key)
     return WorkerContext(TriageEngine(model), office_key, index_key(office_key))
 
 
-_context: WorkerContext | None = None
-_context_lock = threading.Lock()
-_last_failure = 0.0
-RETRY_SECONDS = 60  # after a failed load, try again at most once a minute (and log once)
+class ContextLoader:
+    """A process's context, loaded on first use and kept; while it cannot load (no model yet),
+    None, retried at most once a minute and logged once."""
+
+    RETRY_SECONDS = 60
+
+    def __init__(self, settings: TriageSettings) -> None:
+        self.settings = settings
+        self._context: WorkerContext | None = None
+        self._lock = threading.Lock()
+        self._last_failure = 0.0
+
+    def __call__(self) -> WorkerContext | None:
+        with self._lock:
+            stale = time.monotonic() - self._last_failure > self.RETRY_SECONDS
+            if self._context is None and (not self._last_failure or stale):
+                try:
+                    self._context = load_context(self.settings)
+                except (ConfigError, ArtifactError, SealError, OSError) as exc:
+                    if not self._last_failure:
+                        log.warning("triage cannot run yet (%s: %s); reports wait",
+                                    type(exc).__name__, exc)
+                    self._last_failure = time.monotonic()
+            return self._context
 
 
-def worker_context() -> WorkerContext | None:
-    """This process's context, loaded on first use; None (reports wait) if it cannot load yet."""
-    global _context, _last_failure
-    with _context_lock:
-        if _context is None and time.monotonic() - _last_failure > RETRY_SECONDS:
-            try:
-                _context = load_context(triage_settings_from_env())
-            except (ConfigError, ArtifactError, SealError, OSError) as exc:
-                if not _last_failure:
-                    log.warning("triage cannot run yet (%s: %s); reports wait", type(exc).__name__, exc)
-                _last_failure = time.monotonic()
-        return _context
+@dataclass
+class Runtime:
+    """What RQ jobs of this process use: sessions and the context."""
+
+    factory: sessionmaker[Session]
+    context: ContextLoader
 
 
-@lru_cache(maxsize=1)
-def _worker_sessions() -> sessionmaker[Session]:
-    settings = triage_settings_from_env()
-    return make_sessionmaker(make_engine(settings.database_url))
+_runtime: Runtime | None = None
+
+
+def install(runtime: Runtime) -> None:
+    """Called once by the worker process before it takes jobs (and before RQ forks)."""
+    global _runtime
+    _runtime = runtime
 
 
 def run_triage(report_id: int) -> str:
     """RQ entry point for one report."""
-    return process_report(_worker_sessions(), report_id)
+    global _runtime
+    if _runtime is None:  # a plain `rq worker`: build the runtime once, from the environment
+        settings = triage_settings_from_env()
+        _runtime = Runtime(make_sessionmaker(make_engine(settings.database_url)),
+                           ContextLoader(settings))
+    return process_report(_runtime.factory, report_id, _runtime.context())
 
 
-def process_report(factory: sessionmaker[Session], report_id: int) -> str:
+def process_report(factory: sessionmaker[Session], report_id: int,
+                   context: WorkerContext | None) -> str:
     """Triage one report in one transaction; idempotent."""
-    context = worker_context()
     with factory.begin() as session:
         report = session.get(Report, report_id, with_for_update=True)
         if report is None:
-            log.warning("triage: report %s does not exist", report_id)
+            log.warning("triage: a report id that does not exist was queued")
             return "missing"
         return triage_report(session, report, context)
-
-
-def report_text(content: dict, replies: list[str]) -> str:
-    """The text the classifier reads: who is reported, the facts, the reporter's later replies."""
-    subject = "，".join(f"{label}{content.get(key)}" for key, label in
-                       (("subject_name", "被反映人"), ("subject_unit", "单位"), ("subject_post", "职务"))
-                       if content.get(key) and content.get(key) != "不清楚")
-    facts = "，".join(content.get(k, "") for k in ("event_time", "event_place") if content.get(k))
-    parts = [subject, facts, content.get("description", ""),
-             f"涉及金额{content['amount']}" if content.get("amount") else "", *replies]
-    return "。".join(p for p in parts if p)
 
 
 def triage_report(session: Session, report: Report, context: WorkerContext | None) -> str:
@@ -109,8 +126,8 @@ def triage_report(session: Session, report: Report, context: WorkerContext | Non
     if context is None:
         report.triage_state = TRIAGE_AWAITING
         return report.triage_state
-    content = open_json(context.office_key, report.content_box, "report", report.uid)
-    replies = [open_box(context.office_key, m.body_box, "reporter-message", report.uid).decode()
+    content = sealed.REPORT.open(context.office_key, report.content_box, report.uid)
+    replies = [sealed.REPORTER_MESSAGE.open(context.office_key, m.body_box, report.uid)
                for m in report.messages if m.sender == "reporter"]
     text = report_text(content, replies)
     suggestion = context.engine.suggest(text, subject=content)
@@ -118,16 +135,15 @@ def triage_report(session: Session, report: Report, context: WorkerContext | Non
     index_report(session, context.index_key, report.id, suggestion.entities, text)
     link_related(session, report.id)
     report.triage_state = TRIAGE_DONE
-    log.info("triage: report %s done with model %s", report.id, suggestion.model_version)
     return report.triage_state
 
 
 def _draft_lead(session: Session, report: Report, s: Suggestion, context: WorkerContext) -> None:
     lead = session.scalar(select(Lead).where(Lead.report_id == report.id))
     if lead is None:
-        lead = Lead(report_id=report.id, state="draft")
+        lead = Lead(report_id=report.id, state=LEAD_DRAFT)
         session.add(lead)
-    elif lead.state != "draft":
+    elif lead.state != LEAD_DRAFT:
         return  # staff have confirmed it: new material is theirs to weigh, not the model's
     entities = dict(s.entities.to_dict(), ledger_name=s.entities.ledger_name(),
                     ledger_unit_post=s.entities.ledger_unit_post())
@@ -137,5 +153,5 @@ def _draft_lead(session: Session, report: Report, s: Suggestion, context: Worker
     lead.area = s.area if s.in_scope else None
     lead.suggestions, lead.agency, lead.co_agencies = s.categories, s.agency, s.co_agencies
     lead.route_reasons, lead.flags, lead.priority = s.reasons, s.flags, bool(s.flags)
-    lead.entities_box = seal_json(context.office_key.public_key(), entities, "lead-entities", report.uid)
+    lead.entities_box = sealed.LEAD_ENTITIES.seal(context.office_key.public_key(), entities, report.uid)
     session.flush()

@@ -5,8 +5,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from config.settings import TriageSettings
-from portal.security import secure_headers
+from config.office_settings import TriageSettings
+from models.shared.web import secure_headers
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "

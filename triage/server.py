@@ -1,28 +1,67 @@
-"""gunicorn serving the portal (and, on one machine, the back office under /office)."""
+"""The server assembly: which app a process serves, and how its reports reach triage.
+
+* `part="portal"`: the public portal alone. It gets no triage code and no private key (P1): its
+  reports go to RQ when Redis is configured, otherwise they wait for an office or worker sweep.
+* `part="office"`: the back office alone; without Redis it also triages in-process.
+* `part="both"` (one machine, `make run`): the portal at / and the office at /office in one
+  process, with the in-process runner plugged into both. That process holds the office key.
+"""
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+log = logging.getLogger("qingfeng.server")
+SWEEP_SECONDS = 60
+
 
 def build_wsgi(part: str = "both"):  # type: ignore[no-untyped-def]
-    """The WSGI app of one process (`part`: both, portal or office); in-process triage gets
-    the reports still waiting when the process starts."""
+    """The WSGI app of one process."""
     import portal
-    import triage
-    from triage.dispatch import sweep
 
-    if part == "office":
-        return triage.create_app()
-    portal_app = portal.create_app()
-    settings = portal_app.config["QINGFENG"]
-    if settings.triage_mode != "rq":
-        sweep(settings, portal_app.extensions["qingfeng_sessions"], include_awaiting=True)
     if part == "portal":
-        return portal_app
-    return DispatcherMiddleware(portal_app, {"/office": triage.create_app()})
+        return portal.create_app()
+    import triage
+    from config.office_settings import triage_settings_from_env
+    from models.session import make_engine, make_sessionmaker
+    from triage.jobs import ContextLoader
+    from triage.runner import InProcessRunner
+
+    settings = triage_settings_from_env()
+    handoff = None
+    if not settings.redis_url:
+        factory = make_sessionmaker(make_engine(settings.database_url))
+        handoff = InProcessRunner(factory, ContextLoader(settings))
+        start_sweeper(handoff, factory)
+    office = triage.create_app(settings, handoff)
+    if part == "office":
+        return office
+    return DispatcherMiddleware(portal.create_app(handoff=handoff), {"/office": office})
+
+
+def start_sweeper(runner, factory, every: float = SWEEP_SECONDS) -> threading.Event:  # type: ignore[no-untyped-def]
+    """Hand waiting reports to the in-process runner now and every `every` seconds; reports
+    seen while no model existed are retried once one loads."""
+    from triage.sweep import sweep
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while True:
+            try:
+                ready = runner.context() is not None
+                sweep(runner, factory, include_awaiting=ready)
+            except Exception as exc:  # the database away: try again next round
+                log.warning("sweep failed (%s)", type(exc).__name__)
+            if stop.wait(every):
+                return
+
+    threading.Thread(target=loop, name="sweeper", daemon=True).start()
+    return stop
 
 
 class _Gunicorn(BaseApplication):

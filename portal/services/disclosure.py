@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from models.disclosure import Disclosure
 from models.report import new_uid
-from models.sealing import seal_json
-from portal.services.intake import new_receipt
-from portal.services.vault import Vault
+from models.shared import sealed
+from models.shared.intake import new_receipt
+from models.shared.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def submit_disclosure(session: Session, vault: Vault, content: DisclosureContent
     """Store a sealed disclosure and give back its transfer reference and receipt code."""
     uid = new_uid()
     disclosure = Disclosure(
-        uid=uid, content_box=seal_json(vault.office_key, asdict(content), "disclosure", uid)
+        uid=uid, content_box=sealed.DISCLOSURE.seal(vault.office_key, asdict(content), uid)
     )
     code, receipt = new_receipt(vault)
     receipt.disclosure = disclosure

@@ -7,12 +7,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.receipt_code import ReceiptKeys, derive_receipt_keys, normalise_receipt
+from models.shared.receipt import ReceiptKeys, derive_receipt_keys, normalise_receipt
 from models.report import Message, Receipt, Report
-from models.sealing import SealError, open_box, seal
+from models.shared import sealed
+from models.shared.sealed import SealedField
+from models.shared.sealing import SealError
 from models.vocabulary import PUBLIC_STATUSES, TRIAGE_PENDING
-from portal.services.evidence import Evidence, commit_or_discard, store_evidence
-from portal.services.vault import Vault
+from models.shared.evidence import Evidence, commit_or_discard, store_evidence
+from models.shared.vault import Vault
 
 # A box nobody can open, tried on a miss so a wrong code does the same work as a right one.
 _DUMMY_BOX = b"\x01" + bytes(80)
@@ -61,16 +63,16 @@ def unlock(session: Session, vault: Vault, typed: str) -> Unlocked:
     keys = derive_receipt_keys(normalise_receipt(typed), vault.pepper, vault.kdf)
     receipt = session.scalar(select(Receipt).where(Receipt.lookup == keys.lookup))
     if receipt is None:
-        _open_quietly(keys, _DUMMY_BOX, "office-message", "none")
+        _open_quietly(keys, _DUMMY_BOX, sealed.OFFICE_MESSAGE, "none")
         raise ReceiptNotFound()
     return Unlocked(receipt, keys)
 
 
-def _open_quietly(keys: ReceiptKeys, box: bytes | None, purpose: str, binding: str) -> str:
+def _open_quietly(keys: ReceiptKeys, box: bytes | None, field: SealedField, *binding: object) -> str:
     if box is None:
         return ""
     try:
-        return open_box(keys.private_key, box, purpose, binding).decode()
+        return field.open(keys.private_key, box, *binding)
     except SealError:
         return ""
 
@@ -85,7 +87,7 @@ def read_status(unlocked: Unlocked) -> StatusView:
     report = receipt.report
     steps = [
         StatusStep(e.status, PUBLIC_STATUSES[e.status], e.at.date(),
-                   _open_quietly(keys, e.note_box, "status-note", f"{report.uid}/{e.id}"))
+                   _open_quietly(keys, e.note_box, sealed.STATUS_NOTE, report.uid, e.id))
         for e in report.events
     ]
     messages = [_shown(keys, report, m) for m in report.messages]
@@ -93,11 +95,10 @@ def read_status(unlocked: Unlocked) -> StatusView:
 
 
 def _shown(keys: ReceiptKeys, report: Report, message: Message) -> ShownMessage:
-    binding = f"{report.uid}/{message.id}"
     if message.sender == "office":
-        body = _open_quietly(keys, message.body_box, "office-message", binding)
+        body = _open_quietly(keys, message.body_box, sealed.OFFICE_MESSAGE, report.uid, message.id)
     else:
-        body = _open_quietly(keys, message.echo_box, "reporter-echo", report.uid)
+        body = _open_quietly(keys, message.echo_box, sealed.REPORTER_ECHO, report.uid)
     return ShownMessage(message.sender, body, message.created_at.date())
 
 
@@ -112,8 +113,8 @@ def add_reply(session: Session, vault: Vault, unlocked: Unlocked, body: str) -> 
     report.messages.append(
         Message(
             sender="reporter",
-            body_box=seal(vault.office_key, body.encode(), "reporter-message", report.uid),
-            echo_box=seal(reporter_key, body.encode(), "reporter-echo", report.uid),
+            body_box=sealed.REPORTER_MESSAGE.seal(vault.office_key, body, report.uid),
+            echo_box=sealed.REPORTER_ECHO.seal(reporter_key, body, report.uid),
         )
     )
     report.triage_state = TRIAGE_PENDING  # the new material is triaged again

@@ -6,9 +6,8 @@ from werkzeug.datastructures import FileStorage
 
 from config.settings import PortalSettings
 from portal import texts
-from portal.services.evidence import Evidence, EvidenceRejected, prepare_evidence
-from portal.services.vault import Vault
-from triage.dispatch import enqueue_triage
+from models.shared.evidence import Evidence, EvidenceRejected, prepare_evidence
+from models.shared.vault import Vault
 
 
 def vault() -> Vault:
@@ -20,8 +19,8 @@ def settings() -> PortalSettings:
 
 
 def hand_to_triage(report_id: int) -> None:
-    """After the commit: queue the report; if the queue is down the sweep will (P6)."""
-    enqueue_triage(settings(), current_app.extensions["qingfeng_sessions"], report_id)
+    """After the commit: hand the id over; if that fails the sweep will (P6)."""
+    current_app.extensions["qingfeng_handoff"](report_id)
 
 
 def read_evidence(files: list[FileStorage], errors: list[str]) -> list[Evidence]:

@@ -7,14 +7,15 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from models.receipt_code import MalformedReceipt
+from models.shared.receipt import MalformedReceipt
 from models.session import request_session
 from models.vocabulary import CHANNELS, PUBLIC_STATUSES, WEB_CHANNEL
 from portal import texts
 from portal.forms import ReportFields
 from portal.openapi import openapi_document
 from portal.security import csrf, everyone, limiter, setting
-from portal.services.intake import ReportContent, submit_report
+from models.shared.content import CONTACT_NAMES, CONTENT_NAMES, ReportContent
+from models.shared.intake import submit_report
 from portal.services.status import ReceiptNotFound, read_status, unlock
 from portal.views import hand_to_triage, vault
 
@@ -22,10 +23,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 limiter.limit(setting("api_per_client"))(bp)
 
-_CONTENT_FIELDS = ("description", "subject_name", "subject_unit", "subject_post", "area",
-                   "event_time", "event_place", "amount")
-_CONTACT_FIELDS = {"name": "contact_name", "phone": "contact_phone",
-                   "id_number": "contact_id_number", "address": "contact_address"}
+_CONTENT_FIELDS = CONTENT_NAMES
+_CONTACT_FIELDS = {name: f"contact_{name}" for name in CONTACT_NAMES}
 
 
 class BadPayload(ValueError):
@@ -107,7 +106,7 @@ def submit() -> ResponseReturnValue:
         return _bad("提交内容有误，请按提示修改。", fields)
     accepted = submit_report(
         request_session(), vault(),
-        ReportContent(**{name: getattr(form, name).data or "" for name in _CONTENT_FIELDS}),
+        ReportContent.from_mapping(form.content()),
         form.contact(), [], channel,
     )
     hand_to_triage(accepted.report_id)

@@ -9,7 +9,8 @@ from models.vocabulary import WEB_CHANNEL
 from portal import texts
 from portal.forms import AcknowledgeForm, ReportForm
 from portal.security import limiter, setting
-from portal.services.intake import ReportContent, submit_report
+from models.shared.content import ReportContent
+from models.shared.intake import submit_report
 from portal.views import hand_to_triage, read_evidence, vault
 
 bp = Blueprint("report", __name__)
@@ -31,16 +32,7 @@ def new() -> Response | str | tuple[str, int]:
     accepted = submit_report(
         request_session(),
         vault(),
-        ReportContent(
-            description=form.description.data,
-            subject_name=form.subject("subject_name"),
-            subject_unit=form.subject("subject_unit"),
-            subject_post=form.subject("subject_post"),
-            area=form.area.data or "",
-            event_time=form.event_time.data or "",
-            event_place=form.event_place.data or "",
-            amount=form.amount.data or "",
-        ),
+        ReportContent.from_mapping(form.content()),
         form.contact(),
         evidence,
         WEB_CHANNEL,

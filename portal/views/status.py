@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from models.receipt_code import MalformedReceipt
+from models.shared.receipt import MalformedReceipt
 from models.session import request_session
 from portal import texts
 from portal.forms import EvidenceForm, ReceiptForm, ReplyForm

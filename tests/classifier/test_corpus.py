@@ -26,8 +26,25 @@ def test_counts_per_category_and_register():
     corpus = load_corpus()
     primary = Counter(e.categories[0] for e in corpus if e.categories)
     assert set(primary) == set(range(1, 33))
-    assert min(primary.values()) >= 60
-    assert sum(1 for e in corpus if not e.categories) >= 200
+    assert min(primary.values()) >= 100
+    assert sum(1 for e in corpus if not e.categories) >= 400
+
+
+def test_the_real_register_batch():
+    """The second batch: at least 1,500 texts of 150–400 characters, 40 per category with at
+    least 30 in the official registers, 200 out of scope; official write-ups are the largest
+    part of the whole corpus."""
+    corpus = load_corpus()
+    second = [e for e in corpus if e.batch.startswith("b2-")]
+    assert len(second) >= 1500
+    per_category = Counter(e.categories[0] for e in second if e.categories)
+    official = Counter(e.categories[0] for e in second if e.categories and e.official)
+    assert min(per_category[c] for c in range(1, 33)) >= 40
+    assert min(official[c] for c in range(1, 33)) >= 30
+    assert sum(1 for e in second if not e.categories) >= 200
+    registers = Counter("official" if e.official else e.register for e in corpus)
+    assert registers.most_common(1)[0][0] == "official"
+    assert sum(e.official for e in corpus) >= 0.4 * len(corpus)
 
 
 def test_no_two_texts_are_near_duplicates():

@@ -5,10 +5,12 @@ import logging
 from sqlalchemy import func, select
 
 from models import Lead, Report, ReportLink, ReportTerm
-from models.sealing import open_json
+from models.shared import sealed
+from models.shared.handoff import job_id, rq_queue
 from tests.backends import REDIS_TEST_URL, redis_reason, require
 from tests.factories import submit_api
-from triage import dispatch, jobs
+from triage import jobs
+from triage.sweep import sweep
 
 KICKBACK = ("某县人民医院骨科主任张某某长期收受某器械公司回扣，每用一套人工关节拿八千元，"
             "去年一年收了五十多万元。")
@@ -30,7 +32,7 @@ def test_job_drafts_a_lead(client, db_session, context, office_key, caplog):
     assert len(lead.suggestions) >= 3 and lead.in_scope
     assert lead.primary_category in (8, 22, 30, 31, 32)
     assert lead.agency == "纪委监委" and "关键少数" in lead.flags and lead.priority
-    entities = open_json(office_key, lead.entities_box, "lead-entities", report.uid)
+    entities = sealed.LEAD_ENTITIES.open(office_key, lead.entities_box, report.uid)
     assert entities["ledger_name"] == "张某某" and "某县人民医院" in entities["ledger_unit_post"]
     log = "\n".join(r.getMessage() for r in caplog.records)
     assert "张某某" not in log and "回扣" not in log and receipt not in log
@@ -39,7 +41,7 @@ def test_job_drafts_a_lead(client, db_session, context, office_key, caplog):
 def test_job_is_idempotent_and_reruns_on_additions(client, factory, db_session, context):
     receipt = submit_api(client, description=KICKBACK).get_json()["receipt"]
     report_id = db_session.scalars(select(Report.id)).one()
-    assert jobs.process_report(factory, report_id) == "done"  # already done: nothing changes
+    assert jobs.process_report(factory, report_id, context) == "done"  # already done: nothing changes
     assert db_session.scalar(select(func.count(Lead.id))) == 1
     db_session.expire_all()
     assert db_session.get(Report, report_id).triage_attempts == 1
@@ -61,43 +63,41 @@ def test_reports_about_the_same_person_are_linked(client, db_session, context):
     assert terms and not any("张" in t for t in terms)
 
 
-def test_without_a_model_reports_wait(client, db_session, monkeypatch):
-    monkeypatch.setattr(jobs, "worker_context", lambda: None)
+def test_without_a_model_reports_wait(client, db_session):
     submit_api(client, description=KICKBACK)
     assert db_session.scalars(select(Report)).one().triage_state == "awaiting"
     assert db_session.scalar(select(func.count(Lead.id))) == 0
 
 
-def test_with_a_real_rq_worker(make_portal, factory, db_session, context, monkeypatch):
+def test_with_a_real_rq_worker(make_portal, factory, db_session, context, triage_context):
     require(redis_reason())
     from redis import Redis
     from rq import SimpleWorker
 
     Redis.from_url(REDIS_TEST_URL).flushdb()
-    client = make_portal(triage_mode="rq", redis_url=REDIS_TEST_URL).test_client()
+    client = make_portal(redis_url=REDIS_TEST_URL).test_client()
     submit_api(client, description=KICKBACK)
     assert db_session.scalar(select(func.count(Lead.id))) == 0
-    monkeypatch.setattr(jobs, "_worker_sessions", lambda: factory)
-    queue = dispatch.rq_queue(REDIS_TEST_URL)
+    jobs.install(jobs.Runtime(factory, triage_context))  # what `qingfeng worker` does at start
+    queue = rq_queue(REDIS_TEST_URL)
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert _lead(db_session).state == "draft"
-    job = queue.fetch_job(dispatch.job_id(1))
+    job = queue.fetch_job(job_id(1))
     assert job.args == (1,) and not job.kwargs
     Redis.from_url(REDIS_TEST_URL).flushdb()
 
 
-def test_reports_that_waited_for_a_model_are_triaged_by_the_next_start(client, factory, portal_settings,
-                                                                       db_session, trained, office_key,
-                                                                       monkeypatch):
-    submit_api(client, description=KICKBACK)  # no model yet (the autouse fixture)
+def test_reports_that_waited_for_a_model_are_triaged_by_the_next_start(
+        client, factory, db_session, trained, office_key, runner, triage_context):
+    submit_api(client, description=KICKBACK)  # no model yet
     assert db_session.scalars(select(Report)).one().triage_state == "awaiting"
-    assert dispatch.sweep(portal_settings, factory) == 0  # the minute-by-minute sweep leaves it
+    assert sweep(runner, factory) == 0  # the minute-by-minute sweep leaves it
     from triage.engine import TriageEngine
     from triage.linking import index_key
 
-    ctx = jobs.WorkerContext(TriageEngine(trained[1]), office_key, index_key(office_key))
-    monkeypatch.setattr(jobs, "worker_context", lambda: ctx)
-    assert dispatch.sweep(portal_settings, factory, include_awaiting=True) == 1  # a (re)start
+    triage_context.value = jobs.WorkerContext(TriageEngine(trained[1]), office_key,
+                                              index_key(office_key))
+    assert sweep(runner, factory, include_awaiting=True) == 1  # a (re)start
     db_session.expire_all()
     assert db_session.scalars(select(Report)).one().triage_state == "done"
     assert db_session.scalar(select(func.count(Lead.id))) == 1

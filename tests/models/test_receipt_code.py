@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from config.settings import KdfParams
-from models.receipt_code import (
+from models.shared.receipt import (
     DIGITS, MalformedReceipt, derive_receipt_keys, format_receipt, new_receipt_code, normalise_receipt,
 )
-from models.sealing import public_bytes
+from models.shared.sealing import public_bytes
 
 KDF = KdfParams(n=16, r=1, p=1)
 

@@ -3,9 +3,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from models.sealing import (
-    SealError, generate_office_keys, load_office_private_key, load_office_public_key, open_box, seal,
-)
+from models.shared.sealing import SealError, load_office_public_key, open_box, seal
+from triage.keys import generate_office_keys, load_office_private_key
 
 
 def test_round_trip_and_binding(tmp_path):

@@ -9,12 +9,13 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 import portal
 from werkzeug.local import LocalProxy
 from tests.factories import submit_api, submit_form
+from triage.keys import private_key_path
 
 PORTAL_DIR = Path(portal.__file__).parent
 
 
 def test_portal_runs_without_the_private_key_file(make_portal, paths):
-    paths.office_private_key.unlink()
+    private_key_path(paths).unlink()
     client = make_portal().test_client()
     _, receipt = submit_form(client)
     assert receipt

@@ -6,7 +6,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from models import Attachment, Receipt, Report
-from models.sealing import open_box, open_json
+from models.shared.sealing import open_box, open_json
 from tests.factories import SAMPLE_TEXT, submit_form
 
 

@@ -2,10 +2,11 @@
 costs the same work, and is rate limited."""
 from sqlalchemy import select
 
-import models.receipt_code
+import models.shared.receipt
+import models.shared.sealed
 import portal.services.status as status_service
 from models import Message, Report
-from models.sealing import open_box, public_key_from_bytes, seal
+from models.shared.sealing import open_box, public_key_from_bytes, seal
 from tests.factories import submit_api, submit_form
 
 
@@ -64,7 +65,7 @@ def test_wrong_and_right_codes_do_the_same_work(client, monkeypatch):
     """One scrypt and one box opening either way: the timing tells nothing."""
     _, receipt = submit_form(client)
     calls = {"kdf": 0, "open": 0}
-    real_kdf, real_open = models.receipt_code.derive_receipt_keys, status_service.open_box
+    real_kdf, real_open = models.shared.receipt.derive_receipt_keys, models.shared.sealed.open_box
 
     def counting_kdf(*args, **kwargs):
         calls["kdf"] += 1
@@ -75,7 +76,7 @@ def test_wrong_and_right_codes_do_the_same_work(client, monkeypatch):
         return real_open(*args, **kwargs)
 
     monkeypatch.setattr(status_service, "derive_receipt_keys", counting_kdf)
-    monkeypatch.setattr(status_service, "open_box", counting_open)
+    monkeypatch.setattr(models.shared.sealed, "open_box", counting_open)
     assert client.post("/api/v1/status", json={"receipt": "9999 8888 7777 6666 5555"}).status_code == 404
     wrong = dict(calls)
     calls.update(kdf=0, open=0)

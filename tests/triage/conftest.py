@@ -18,10 +18,10 @@ def office_settings(triage_settings):
 
 
 @pytest.fixture
-def triage_app(office_settings):
+def triage_app(office_settings, runner):
     import triage
 
-    app = triage.create_app(office_settings)
+    app = triage.create_app(office_settings, runner)
     app.config["TESTING"] = True
     return app
 

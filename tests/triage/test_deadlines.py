@@ -17,12 +17,12 @@ from sqlalchemy import select
 from config.data import ConfigError
 from models import AuditEvent, Lead, LeadEvent, Report, Transfer
 from triage.services import audit, deadlines
+import config.deadlines
+from config.deadlines import load_rules, parse_rules
 from triage.services.deadlines import (
     ExtensionRefused,
     add_working_days,
     extend,
-    load_rules,
-    parse_rules,
     real_name_reply_due,
     state,
     transfer_deadlines,
@@ -152,8 +152,8 @@ def test_days_are_counted_in_beijing_time():
 
 
 def test_years_without_holidays_fall_back_to_weekends_with_a_warning(caplog):
-    deadlines._warn_uncovered.cache_clear()
-    with caplog.at_level(logging.WARNING, logger=deadlines.__name__):
+    config.deadlines._warn_uncovered.cache_clear()
+    with caplog.at_level(logging.WARNING, logger=config.deadlines.__name__):
         assert add_working_days(bj(2030, 3, 8), 1, RULES) == due(2030, 3, 11)  # Fri → Mon
     assert "2030" in caplog.text
 

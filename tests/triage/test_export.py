@@ -15,7 +15,7 @@ from models.audit import AuditEvent
 from models.disclosure import Disclosure
 from models.lead import Lead, Transfer
 from models.report import Report, new_uid
-from models.sealing import seal, seal_json
+from models.shared.sealing import seal, seal_json
 from portal.services.disclosure import DisclosureContent
 from triage.services import audit
 from triage.services.export import (

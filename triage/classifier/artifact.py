@@ -36,7 +36,8 @@ def save_artifact(root: Path, model: TriageModel, metadata: dict, secret: bytes)
     """Write the model under root/<version>/ and point root/CURRENT at it."""
     folder = root / model.version
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "estimator.pkl").write_bytes(pickle.dumps(model.scorer, protocol=5))
+    estimators = {"categories": model.scorer, "agency": model.agency_scorer}
+    (folder / "estimator.pkl").write_bytes(pickle.dumps(estimators, protocol=5))
     (folder / "userdict.txt").write_text(resource_text("userdict.txt"), encoding="utf-8")
     (folder / "stopwords.txt").write_text(resource_text("stopwords.txt"), encoding="utf-8")
     metadata = dict(metadata, version=model.version, thresholds=list(model.thresholds),
@@ -85,8 +86,8 @@ def load_artifact(root: Path, secret: bytes, version: str | None = None) -> tupl
     if "thresholds" not in metadata:
         raise ArtifactError(f"{folder}: made by an older version of qingfeng; run 'qingfeng triage train'")
     try:
-        scorer = pickle.loads((folder / "estimator.pkl").read_bytes())  # noqa: S301 (verified above)
+        estimators = pickle.loads((folder / "estimator.pkl").read_bytes())  # noqa: S301 (verified above)
     except (AttributeError, ImportError, TypeError) as exc:  # classes moved since it was made
         raise ArtifactError(f"{folder}: made by an older version of qingfeng; run 'qingfeng triage train'") from exc
     thresholds = tuple(float(t) for t in metadata["thresholds"])
-    return TriageModel(scorer, thresholds, version), metadata
+    return TriageModel(estimators["categories"], thresholds, version, estimators["agency"]), metadata

@@ -106,9 +106,21 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE_JACC
     return sorted(found)
 
 
+# What every write-up of the kind says in the same words: titles of laws and rules, and the fixed
+# formulas of sanctions and referrals. Sharing them is not copying a text.
+_TITLE = re.compile(r"《[^》]{1,40}》(第[一二三四五六七八九十百零\d]+条)?(第[一二三四五六七八九十\d]+款)?")
+_FORMULAS = re.compile("|".join((
+    r"涉嫌(?:受贿)?犯罪问题(?:已|被)?移送检察机关依法审查起诉",
+    r"受到(?:党内(?:严重)?警告|留党察看|撤销党内职务)、政务(?:警告|记过|记大过|降级|撤职)处分",
+    r"(?:中华人民共和国)?反不正当竞争法",
+    r"对非国家工作人员行贿罪?", r"非国家工作人员受贿罪?", r"医疗(?:损害责任|服务合同)纠纷一案",
+)))
+
+
 def _runs(text: str, n: int = COPIED_RUN) -> set[str]:
-    squeezed = re.sub(r"\s+", "", text)
-    return {squeezed[i:i + n] for i in range(len(squeezed) - n + 1)}
+    squeezed = _FORMULAS.sub("※", _TITLE.sub("《》", re.sub(r"\s+", "", text)))
+    return {run for i in range(len(squeezed) - n + 1)
+            if "※" not in (run := squeezed[i:i + n]) and "《》" not in run}
 
 
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|\d+(?:\.\d+)?万")

@@ -18,7 +18,7 @@ from config.data import load_taxonomy
 from triage.classifier.corpus import Example
 from triage.classifier.model import LENGTH_BANDS, TriageModel, length_band
 from triage.classifier.pipeline import DESIGNS, Design
-from triage.classifier.fitting import (ALWAYS_TRAIN, Analyses, Unseen, calibrate_thresholds,
+from triage.classifier.fitting import (ALWAYS_TRAIN, Analyses, calibrate_thresholds,
                                        fit_unthresholded, split, unseen_register_scores)
 from triage.routing import route
 
@@ -35,7 +35,7 @@ def evaluate_model(model: TriageModel, examples: Sequence[Example],
                    cache: Analyses | None = None) -> dict:
     """Scores of `model` on texts it was not fitted to."""
     cache = cache or Analyses()
-    predictions = model.predict_analysed(cache.of(examples), [len(e.text) for e in examples])
+    predictions = model.predict_analysed(cache.of(examples), [e.text for e in examples])
     taxonomy = load_taxonomy()
     inside = [(e, p) for e, p in zip(examples, predictions) if e.categories]
     outside = [p for e, p in zip(examples, predictions) if not e.categories]
@@ -44,8 +44,10 @@ def evaluate_model(model: TriageModel, examples: Sequence[Example],
     labels = sorted(set(truth))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, top1, labels=labels, zero_division=0)
-    routed = [route([c for c, _ in p.categories], e.text).lead for e, p in inside]
-    routed_true = [route(list(e.categories), e.text).lead for e, _ in inside]
+    routed = [route([c for c, _ in p.categories], e.text, learned=p.agency).lead
+              for e, p in inside]
+    routed_true = [route(list(e.categories), e.text, learned=p.agency).lead for e, p in inside]
+    rules_only = [route([c for c, _ in p.categories], e.text).lead for e, p in inside]
     per_agency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for (e, _), got, got_true in zip(inside, routed, routed_true):
         per_agency[e.agency][0] += 1
@@ -65,6 +67,7 @@ def evaluate_model(model: TriageModel, examples: Sequence[Example],
         "macro_f1": round(float(np.mean(f1)), 4) if len(f1) else 0.0,
         "agency_accuracy": _mean(g == e.agency for (e, _), g in zip(inside, routed)),
         "agency_with_true_categories": _mean(g == e.agency for (e, _), g in zip(inside, routed_true)),
+        "agency_rules_only": _mean(g == e.agency for (e, _), g in zip(inside, rules_only)),
         "in_scope_turned_away": _mean(not p.in_scope for _, p in inside),
         "turned_away_by_length": {band: _mean(v) for band, v in sorted(turned_away.items())},
         "out_of_scope_recall": _mean(not p.in_scope for p in outside) if outside else None,
@@ -107,9 +110,7 @@ def by_group(examples: list[Example], design: Design, key: Callable[[Example], s
         model = fit_unthresholded([e for e in examples if key(e) != group or
                                    e.source in ALWAYS_TRAIN], design, cache)
         keep = np.array([key(e) != group for e in corpus])
-        model.thresholds = calibrate_thresholds(Unseen(
-            unseen.scores[keep], unseen.inside[keep],
-            [r for r, k in zip(unseen.registers, keep) if k], unseen.lengths[keep]))
+        model.thresholds = calibrate_thresholds(unseen.subset(keep))
         results[group] = evaluate_model(model, held, cache)
     return results
 
@@ -121,7 +122,7 @@ def pooled(results: dict[str, dict], groups: Sequence[str]) -> dict:
     out_weights = [r["texts"] - r["in_scope_texts"] for r in chosen]
     summary = {"texts": sum(r["texts"] for r in chosen), "in_scope_texts": sum(weights)}
     for name in ("top1", "top3", "area", "agency_accuracy", "agency_with_true_categories",
-                 "in_scope_turned_away"):
+                 "agency_rules_only", "in_scope_turned_away"):
         summary[name] = round(float(np.average([r[name] for r in chosen], weights=weights)), 4) \
             if sum(weights) else 0.0
     recalls = [(r["out_of_scope_recall"], w) for r, w in zip(chosen, out_weights)
@@ -162,7 +163,8 @@ def format_scores(name: str, s: dict) -> str:
     recall = s.get("out_of_scope_recall")
     return (f"{name:34s} n={s['texts']:5d}  top-1 {s['top1']:.3f}  top-3 {s['top3']:.3f}  "
             f"area {s['area']:.3f}  agency {s['agency_accuracy']:.3f} "
-            f"(true cats {s['agency_with_true_categories']:.3f})  turned away "
+            f"(true cats {s['agency_with_true_categories']:.3f}, rules only "
+            f"{s['agency_rules_only']:.3f})  turned away "
             f"{s['in_scope_turned_away']:.3f}  out recognised "
             f"{'—' if recall is None else f'{recall:.3f}'}")
 
@@ -174,7 +176,8 @@ def format_report(scores: dict, titles: dict[int, str]) -> str:
              f"top-1 within any labelled category: {scores['top1_in_any_label']:.3f}   "
              f"area: {scores['area']:.3f}",
              f"macro F1: {scores['macro_f1']:.3f}   lead agency: {scores['agency_accuracy']:.3f} "
-             f"(with the true categories: {scores['agency_with_true_categories']:.3f})",
+             f"(with the true categories: {scores['agency_with_true_categories']:.3f}; "
+             f"by the rules alone: {scores['agency_rules_only']:.3f})",
              f"in-scope turned away: {scores['in_scope_turned_away']:.3f} "
              f"(by length: {scores['turned_away_by_length']})   "
              f"out-of-scope recognised: {scores['out_of_scope_recall']}", "",

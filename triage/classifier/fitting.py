@@ -13,14 +13,17 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from triage.classifier.corpus import Example
-from triage.classifier.model import LENGTH_BANDS, TriageModel, in_scope_threshold, length_band
-from triage.classifier.pipeline import OUT_OF_SCOPE, Design, fit_scorer
+from triage.classifier.model import LENGTH_BANDS, TriageModel, length_band
+from triage.classifier.pipeline import OUT_OF_SCOPE, Design, fit_agency_scorer, fit_scorer
+from triage.classifier.scope import keeps
 from triage.classifier.tokenize import Analysis, analyse
 
 SEED = 0
 HELD_OUT = 0.2
 MAX_TURNED_AWAY = 0.03
 MIN_CELL = 15  # fewest in-scope texts of one register and length band that set a threshold
+# Share of out-of-scope texts (those naming no conduct) the threshold must recognise.
+OUT_OF_SCOPE_TARGET = 0.95
 Progress = Callable[[str], None]
 ALWAYS_TRAIN = ("taxonomy.toml", "feedback")
 
@@ -57,12 +60,17 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
 
 def fit_unthresholded(examples: Sequence[Example], design: Design, cache: Analyses,
                       version: str = "evaluation") -> TriageModel:
-    """A model fitted to `examples` with no text turned away (thresholds 0)."""
+    """A model fitted to `examples` with no text turned away (thresholds 0): the category
+    scorer on every text, the lead-agency scorer on the in-scope ones."""
+    analyses = cache.of(examples)
     labels = np.array([label(e) for e in examples])
     weights = np.array([design.seed_weight if e.source == "taxonomy.toml" else 1.0
                         for e in examples])
-    scorer = fit_scorer(cache.of(examples), labels, weights, design, SEED)
-    return TriageModel(scorer, (0.0,) * len(LENGTH_BANDS), version)
+    scorer = fit_scorer(analyses, labels, weights, design, SEED)
+    with_agency = [i for i, e in enumerate(examples) if e.categories and e.agency]
+    agency = fit_agency_scorer([analyses[i] for i in with_agency],
+                               np.array([examples[i].agency for i in with_agency]), SEED)
+    return TriageModel(scorer, (0.0,) * len(LENGTH_BANDS), version, agency)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,12 @@ class Unseen:
     inside: np.ndarray  # bool: the text is in scope
     registers: list[str]
     lengths: np.ndarray
+    kept: np.ndarray  # bool: the text names a conduct, so it is kept whatever its score
+
+    def subset(self, rows: np.ndarray) -> Unseen:
+        return Unseen(self.scores[rows], self.inside[rows],
+                      [r for r, k in zip(self.registers, rows) if k], self.lengths[rows],
+                      self.kept[rows])
 
 
 def unseen_register_scores(examples: Sequence[Example], design: Design, cache: Analyses,
@@ -83,28 +97,43 @@ def unseen_register_scores(examples: Sequence[Example], design: Design, cache: A
     registers = sorted({e.register for e in corpus})
     for name in registers:
         progress(f"  scoring register '{name}' with a model that never saw it …")
-        model = fit_unthresholded([e for e in examples if e.register != name], design, cache)
+        labels = np.array([label(e) for e in examples if e.register != name])
+        scorer = fit_scorer(cache.of([e for e in examples if e.register != name]), labels,
+                            np.ones(len(labels)), design, SEED)
+        model = TriageModel(scorer, (0.0,) * len(LENGTH_BANDS), "unseen")
         rows = [i for i, e in enumerate(corpus) if e.register == name]
         probabilities = model.scorer.proba_of(cache.of([corpus[i] for i in rows]))
         scores[rows] = model.in_scope_scores(probabilities)
     return Unseen(scores, np.array([bool(e.categories) for e in corpus]),
-                  [e.register for e in corpus], np.array([len(e.text) for e in corpus]))
+                  [e.register for e in corpus], np.array([len(e.text) for e in corpus]),
+                  np.array([keeps(e.text) for e in corpus]))
 
 
-def calibrate_thresholds(unseen: Unseen, max_turned_away: float = MAX_TURNED_AWAY
-                         ) -> tuple[float, ...]:
-    """Per length band, the highest threshold that turns away at most `max_turned_away` of the
-    in-scope texts of every register (cells of at least MIN_CELL texts) and of the band."""
+def _highest_keeping(scores: np.ndarray, kept: np.ndarray, max_turned_away: float) -> float:
+    """The highest threshold that turns away at most that share of these in-scope texts (texts
+    that name a conduct are kept whatever the threshold)."""
+    allowed = int(np.floor(max_turned_away * len(scores)))
+    exposed = np.sort(scores[~kept])
+    return float(exposed[allowed]) if allowed < len(exposed) else 1.0
+
+
+def calibrate_thresholds(unseen: Unseen, max_turned_away: float = MAX_TURNED_AWAY,
+                         out_target: float = OUT_OF_SCOPE_TARGET) -> tuple[float, ...]:
+    """Per length band, the lowest threshold that still recognises `out_target` of the
+    out-of-scope texts that name no conduct — in doubt, keep — and never higher than what turns
+    away at most `max_turned_away` of the in-scope texts of every register (cells of at least
+    MIN_CELL texts) and of the band."""
     bands = np.array([length_band(int(n)) for n in unseen.lengths])
+    registers = np.array(unseen.registers)
+    plain_out = unseen.scores[~unseen.inside & ~unseen.kept]
+    enough = float(np.quantile(plain_out, out_target)) + 1e-6 if len(plain_out) else 0.0
     thresholds = []
     for band in range(len(LENGTH_BANDS)):
         in_band = unseen.inside & (bands == band)
-        candidates = [in_scope_threshold(unseen.scores[in_band], max_turned_away)]
-        for register in set(unseen.registers):
-            cell = in_band & (np.array(unseen.registers) == register)
-            if cell.sum() >= MIN_CELL:
-                candidates.append(in_scope_threshold(unseen.scores[cell], max_turned_away))
-        thresholds.append(min(candidates))
+        cells = [in_band] + [in_band & (registers == r) for r in set(unseen.registers)]
+        ceiling = min(_highest_keeping(unseen.scores[c], unseen.kept[c], max_turned_away)
+                      for c in cells if c.sum() >= MIN_CELL or c is in_band)
+        thresholds.append(round(min(enough, ceiling), 4))
     return tuple(thresholds)
 
 
@@ -116,7 +145,7 @@ def fit_model(examples: list[Example], design: Design, version: str,
     unseen = unseen_register_scores(examples, design, cache, progress)
     thresholds = calibrate_thresholds(unseen)
     bands = np.array([length_band(int(n)) for n in unseen.lengths])
-    recognised = unseen.scores < np.array(thresholds)[bands]
+    recognised = (unseen.scores < np.array(thresholds)[bands]) & ~unseen.kept
     model = fit_unthresholded(examples, design, cache, version)
     model.thresholds = thresholds
     return model, {"thresholds": list(thresholds),

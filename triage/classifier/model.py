@@ -1,10 +1,11 @@
-"""A fitted scorer plus the out-of-scope thresholds: what triage asks for a text."""
+"""A fitted model: the category scorer, the lead-agency scorer and the out-of-scope thresholds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from triage.classifier.scope import keeps
 from triage.classifier.scorer import OUT_OF_SCOPE, TextScorer
 from triage.classifier.tokenize import Analysis, analyse
 
@@ -24,6 +25,7 @@ class Prediction:
     categories: list[tuple[int, float]]  # ranked, best first, out-of-scope class excluded
     in_scope: bool
     in_scope_score: float  # 1 - P(out of scope)
+    agency: tuple[str, float] | None = None  # the learnt lead agency and its probability
 
 
 @dataclass
@@ -31,36 +33,42 @@ class TriageModel:
     scorer: TextScorer
     thresholds: tuple[float, ...]  # per length band: in-scope score below it is 不属于受理范围
     version: str
+    agency_scorer: TextScorer | None = None  # classes: agency names
 
     def predict(self, texts: list[str], top_k: int = TOP_K) -> list[Prediction]:
-        """Ranked categories with calibrated scores and the in-scope decision, per text."""
-        return self.predict_analysed([analyse(t) for t in texts], [len(t) for t in texts], top_k)
+        """Ranked categories with calibrated scores, the in-scope decision and the learnt lead
+        agency, per text."""
+        return self.predict_analysed([analyse(t) for t in texts], texts, top_k)
 
-    def predict_analysed(self, analyses: list[Analysis], lengths: list[int],
+    def predict_analysed(self, analyses: list[Analysis], texts: list[str],
                          top_k: int = TOP_K) -> list[Prediction]:
         """As predict, for texts already analysed."""
         probabilities = self.scorer.proba_of(analyses)
-        return [self._one(row, length, top_k) for row, length in zip(probabilities, lengths)]
+        agencies = self.agency_scorer.proba_of(analyses) if self.agency_scorer else None
+        return [self._one(row, text, top_k, None if agencies is None else agencies[i])
+                for i, (row, text) in enumerate(zip(probabilities, texts))]
 
     def in_scope_scores(self, probabilities: np.ndarray) -> np.ndarray:
         """1 - P(out of scope) for each row."""
         outside = np.flatnonzero(self.scorer.classes == OUT_OF_SCOPE)
         return 1.0 - (probabilities[:, outside[0]] if len(outside) else 0.0)
 
-    def _one(self, row: np.ndarray, length: int, top_k: int) -> Prediction:
+    def in_scope(self, score: float, text: str) -> bool:
+        """In scope when the score reaches its length band's threshold, or when the text names
+        a conduct (in doubt, keep: triage/classifier/scope.py)."""
+        return score >= self.thresholds[length_band(len(text))] or keeps(text)
+
+    def _one(self, row: np.ndarray, text: str, top_k: int,
+             agency_row: np.ndarray | None) -> Prediction:
         classes = self.scorer.classes
         outside = np.flatnonzero(classes == OUT_OF_SCOPE)
         none_index = int(outside[0]) if len(outside) else -1
         in_scope_score = 1.0 - (float(row[none_index]) if none_index >= 0 else 0.0)
         order = [i for i in np.argsort(-row, kind="stable") if i != none_index][:top_k]
         ranked = [(int(classes[i]), round(float(row[i]), 4)) for i in order]
-        threshold = self.thresholds[length_band(length)]
-        return Prediction(ranked, in_scope_score >= threshold, round(in_scope_score, 4))
-
-
-def in_scope_threshold(in_scope_scores: np.ndarray, max_turned_away: float = 0.03) -> float:
-    """The threshold that turns away at most `max_turned_away` of these in-scope texts
-    (measured on predictions for texts the model was not fitted to)."""
-    if len(in_scope_scores) == 0:
-        return 0.0
-    return float(np.quantile(in_scope_scores, max_turned_away, method="lower"))
+        agency = None
+        if agency_row is not None:
+            best = int(np.argmax(agency_row))
+            agency = (str(self.agency_scorer.classes[best]), round(float(agency_row[best]), 4))
+        return Prediction(ranked, self.in_scope(in_scope_score, text), round(in_scope_score, 4),
+                          agency)

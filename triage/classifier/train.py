@@ -40,8 +40,8 @@ def data_hash(examples: list[Example]) -> str:
     return digest.hexdigest()
 
 
-FEATURE_CODE = ("normalize.py", "tokenize.py", "roles.py", "pipeline.py", "scorer.py",
-                "userdict.txt", "stopwords.txt")
+FEATURE_CODE = ("normalize.py", "tokenize.py", "roles.py", "pipeline.py", "scorer.py", "scope.py",
+                "fitting.py", "model.py", "userdict.txt", "stopwords.txt")
 
 
 def code_hash() -> str:

@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session, selectinload
 from config.data import AGENCIES, AREA_CODES, CATEGORY_COUNT, load_taxonomy
 from models.disclosure import Disclosure
 from models.lead import Lead, Transfer
-from models.sealing import SealError, open_box, open_json
+from models.shared import sealed
+from models.shared.sealing import SealError
 from triage.services.audit import Actor, record
 
 LEDGER_COLUMNS = ["序号", "姓名", "单位职务", "线索摘要", "线索来源", "受理时间", "处置方式及结果",
@@ -118,13 +119,13 @@ def ledger_rows(session: Session, office_key: X25519PrivateKey, start: date, end
     for number, lead in enumerate(session.scalars(query), start=1):
         uid = lead.report.uid
         try:
-            entities = open_json(office_key, lead.entities_box, "lead-entities", uid)
+            entities = sealed.LEAD_ENTITIES.open(office_key, lead.entities_box, uid)
             name = entities.get("ledger_name") or ""
             unit_post = entities.get("ledger_unit_post") or ""
         except SealError:
             name = unit_post = UNREADABLE
         try:
-            summary = (open_box(office_key, lead.summary_box, "lead-summary", uid).decode()
+            summary = (sealed.LEAD_SUMMARY.open(office_key, lead.summary_box, uid)
                        if lead.summary_box else "")
         except SealError:
             summary = UNREADABLE
@@ -166,7 +167,7 @@ def disclosure_rows(session: Session, office_key: X25519PrivateKey, start: date,
     units: dict[str, dict] = {}
     for disclosure in session.scalars(query):
         try:
-            content = open_json(office_key, disclosure.content_box, "disclosure", disclosure.uid)
+            content = sealed.DISCLOSURE.open(office_key, disclosure.content_box, disclosure.uid)
         except SealError:
             content = {"unit": UNREADABLE}
         unit = units.setdefault((content.get("unit") or "").strip() or NO_UNIT, {

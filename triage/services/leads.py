@@ -11,10 +11,14 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config.deadlines import load_rules as load_deadline_rules
 from models.base import utcnow
 from models.lead import Feedback, Lead, LeadEvent, Transfer
 from models.report import Message, Report, StatusEvent
-from models.sealing import public_key_from_bytes, seal
+from models.shared import sealed
+from models.vocabulary import (LEAD_ACCEPTED, LEAD_CLOSED, LEAD_CONCLUDED, LEAD_DRAFT, LEAD_IN_PROGRESS,
+                               LEAD_MERGED, LEAD_REJECTED, LEAD_TRANSFERRED)
+from models.shared.sealing import public_key_from_bytes
 from triage.services import deadlines
 from triage.services.audit import Actor, record
 from triage.services.export import CADRE_RANKS, UNIT_TYPES
@@ -42,7 +46,7 @@ def public_status(session: Session, report: Report, status: str, note: str = "")
     session.flush()
     if note and report.receipt is not None:
         key = public_key_from_bytes(report.receipt.reporter_key)
-        event.note_box = seal(key, note.encode(), "status-note", f"{report.uid}/{event.id}")
+        event.note_box = sealed.STATUS_NOTE.seal(key, note, report.uid, event.id)
 
 
 def next_ledger_number(session: Session, prefix: str, year: int) -> str:
@@ -55,7 +59,7 @@ def next_ledger_number(session: Session, prefix: str, year: int) -> str:
 def accept_lead(session: Session, lead: Lead, actor: Actor, categories: list[int], agency: str,
                 co_agencies: list[str], summary: str, office_key: X25519PublicKey, prefix: str) -> None:
     """受理: the officer confirms or corrects categories and agencies; the lead gets its number."""
-    if lead.state != "draft":
+    if lead.state != LEAD_DRAFT:
         raise WorkflowError("该举报已处理过。")
     if not categories:
         raise WorkflowError("请至少选择一个问题类别。")
@@ -64,10 +68,10 @@ def accept_lead(session: Session, lead: Lead, actor: Actor, categories: list[int
                          corrected=(categories[0] != suggested[0] or agency != lead.agency)))
     now = utcnow()
     lead.ledger_number = next_ledger_number(session, prefix, now.year)
-    lead.state, lead.accepted_at, lead.accepted_by = "accepted", now, actor.name
+    lead.state, lead.accepted_at, lead.accepted_by = LEAD_ACCEPTED, now, actor.name
     lead.confirmed_categories, lead.primary_category = categories, categories[0]
     lead.agency, lead.co_agencies = agency, [a for a in co_agencies if a != agency]
-    lead.summary_box = seal(office_key, summary.encode(), "lead-summary", lead.report.uid)
+    lead.summary_box = sealed.LEAD_SUMMARY.seal(office_key, summary, lead.report.uid)
     _event(session, lead, actor, "accept", {"ledger": lead.ledger_number, "categories": categories,
                                             "agency": agency})
     public_status(session, lead.report, "accepted")
@@ -75,11 +79,11 @@ def accept_lead(session: Session, lead: Lead, actor: Actor, categories: list[int
 
 def reject_report(session: Session, lead: Lead, actor: Actor, reason: str, channel: str) -> None:
     """不予受理, with the reason and the right channel shown to the reporter."""
-    if lead.state != "draft":
+    if lead.state != LEAD_DRAFT:
         raise WorkflowError("该举报已处理过。")
     if not reason.strip():
         raise WorkflowError("请填写不予受理的理由。")
-    lead.state = "rejected"
+    lead.state = LEAD_REJECTED
     _event(session, lead, actor, "reject")
     note = reason.strip() + (f"。建议您向{channel.strip()}反映。" if channel.strip() else "")
     public_status(session, lead.report, "rejected", note)
@@ -90,9 +94,9 @@ def merge_report(session: Session, lead: Lead, actor: Actor, ledger_number: str)
     target = session.scalar(select(Lead).where(Lead.ledger_number == ledger_number.strip()))
     if target is None:
         raise WorkflowError("未找到该台账编号。")
-    if lead.state != "draft":
+    if lead.state != LEAD_DRAFT:
         raise WorkflowError("该举报已处理过。")
-    lead.state, lead.merged_into_id = "merged", target.id
+    lead.state, lead.merged_into_id = LEAD_MERGED, target.id
     _event(session, lead, actor, "merge", {"into": target.ledger_number})
     _event(session, target, actor, "merged_in", {"report": lead.report_id})
     public_status(session, lead.report, "accepted", "您反映的问题已与同一事项合并办理。")
@@ -100,16 +104,16 @@ def merge_report(session: Session, lead: Lead, actor: Actor, ledger_number: str)
 
 def transfer_lead(session: Session, lead: Lead, actor: Actor, now: datetime | None = None) -> list[Transfer]:
     """转办 to the lead agency and the co-agencies, with deadlines from the rules."""
-    if lead.state != "accepted":
+    if lead.state != LEAD_ACCEPTED:
         raise WorkflowError("只有已受理的线索可以转办。")
-    now, rules = now or utcnow(), deadlines.load_rules()
+    now, rules = now or utcnow(), load_deadline_rules()
     made = []
     for agency, role in [(lead.agency, "lead")] + [(a, "co") for a in lead.co_agencies]:
         accept_due, handle_due = deadlines.transfer_deadlines(now, rules)
         made.append(Transfer(agency=agency, role=role, sent_at=now, accept_due=accept_due,
                              handle_due=handle_due))
     lead.transfers.extend(made)
-    lead.state = "transferred"
+    lead.state = LEAD_TRANSFERRED
     _event(session, lead, actor, "transfer", {"agencies": [t.agency for t in made]})
     public_status(session, lead.report, "transferred")
     return made
@@ -127,8 +131,8 @@ def liaison_accept(session: Session, transfer: Transfer, actor: Actor, agency: s
         transfer.accepted_at = utcnow()
         lead = transfer.lead
         _event(session, lead, actor, "transfer_accepted", {"agency": transfer.agency})
-        if lead.state == "transferred":
-            lead.state = "in_progress"
+        if lead.state == LEAD_TRANSFERRED:
+            lead.state = LEAD_IN_PROGRESS
             public_status(session, lead.report, "in_progress")
 
 
@@ -138,7 +142,7 @@ def record_progress(session: Session, transfer: Transfer, actor: Actor, agency: 
     _own(transfer, actor, agency)
     if not note.strip():
         raise WorkflowError("请填写进展情况。")
-    box = seal(office_key, note.encode(), "lead-note", transfer.lead.report.uid)
+    box = sealed.LEAD_NOTE.seal(office_key, note, transfer.lead.report.uid)
     _event(session, transfer.lead, actor, "progress", {"agency": transfer.agency}, box)
 
 
@@ -147,7 +151,7 @@ def extend_transfer(session: Session, transfer: Transfer, actor: Actor, agency: 
     """One extension of at most 30 days, with a reason the reporter is told."""
     _own(transfer, actor, agency)
     try:
-        deadlines.extend(transfer, reason, days, deadlines.load_rules())
+        deadlines.extend(transfer, reason, days, load_deadline_rules())
     except deadlines.ExtensionRefused as refused:
         raise WorkflowError(refused.message) from refused
     _event(session, transfer.lead, actor, "extend", {"agency": transfer.agency, "days": days})
@@ -176,7 +180,7 @@ def record_outcome(session: Session, transfer: Transfer, actor: Actor, agency: s
     _event(session, lead, actor, "outcome", {"agency": transfer.agency, "disposal": disposal,
                                              "result": result, "follow_ups": follow_ups})
     if all(t.finished_at for t in lead.transfers):
-        lead.state, lead.concluded_at = "concluded", now
+        lead.state, lead.concluded_at = LEAD_CONCLUDED, now
 
 
 def supervise(session: Session, lead: Lead, actor: Actor) -> None:
@@ -187,9 +191,9 @@ def supervise(session: Session, lead: Lead, actor: Actor) -> None:
 
 def close_lead(session: Session, lead: Lead, actor: Actor, reply: str) -> None:
     """销号 and feedback to the reporter, in public words only."""
-    if lead.state != "concluded":
+    if lead.state != LEAD_CONCLUDED:
         raise WorkflowError("线索办结后才能销号。")
-    lead.state, lead.closed_at = "closed", utcnow()
+    lead.state, lead.closed_at = LEAD_CLOSED, utcnow()
     _event(session, lead, actor, "close")
     public_status(session, lead.report, "closed", reply.strip())
 
@@ -204,6 +208,6 @@ def send_message(session: Session, report: Report, actor: Actor, text: str) -> M
     report.messages.append(message)
     session.flush()
     key = public_key_from_bytes(report.receipt.reporter_key)
-    message.body_box = seal(key, text.strip().encode(), "office-message", f"{report.uid}/{message.id}")
+    message.body_box = sealed.OFFICE_MESSAGE.seal(key, text.strip(), report.uid, message.id)
     record(session, actor, "message", f"report:{report.id}")
     return message

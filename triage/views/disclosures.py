@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from models.disclosure import REFERENCE_ALPHABET, Disclosure
-from models.sealing import open_json
+from models.shared import sealed
 from models.session import request_session
 from triage.auth import actor, roles
 from triage.services.audit import record
@@ -25,7 +25,7 @@ def index() -> str:
     db = request_session()
     rows = db.scalars(select(Disclosure).order_by(Disclosure.id.desc()).limit(500)).all()
     key = office_key()
-    entries = [(d, open_json(key, d.content_box, "disclosure", d.uid)) for d in rows]
+    entries = [(d, sealed.DISCLOSURE.open(key, d.content_box, d.uid)) for d in rows]
     record(db, actor(), "open_disclosures", "disclosures", detail=str(len(entries)))
     db.commit()
     return render_template("disclosures/index.html", entries=entries)
@@ -50,7 +50,7 @@ def reconcile() -> Response:
     if disclosure is None:
         flash("转账备注中没有找到有效的上交编号。")
         return redirect(url_for("disclosures.index"))
-    declared = _yuan(open_json(office_key(), disclosure.content_box, "disclosure", disclosure.uid)
+    declared = _yuan(sealed.DISCLOSURE.open(office_key(), disclosure.content_box, disclosure.uid)
                      .get("amount_yuan") or "")
     if amount is None or (declared is not None and amount != declared):
         flash(f"编号 {disclosure.reference} 的到账金额与申报金额（{declared} 元）不一致，请核实。")

@@ -6,18 +6,16 @@ from flask import Blueprint, current_app, render_template, request
 
 from models.session import request_session
 from models.vocabulary import CHANNELS, WEB_CHANNEL
-from portal.forms import ReportFields
-from portal.services.intake import ReportContent, submit_report
-from portal.services.vault import Vault
+from models.shared.forms import ReportFields
+from models.shared.content import ReportContent
+from models.shared.intake import submit_report
+from models.shared.vault import Vault
 from triage.auth import actor, roles
-from triage.dispatch import enqueue_triage
 from triage.services.audit import record
 from triage.views import office_key
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 OFFICE_CHANNELS = [c for c in CHANNELS if c != WEB_CHANNEL]
-FIELDS = ("description", "subject_name", "subject_unit", "subject_post", "area", "event_time",
-          "event_place", "amount")
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -31,11 +29,11 @@ def new() -> str | tuple[str, int]:
     settings = current_app.config["QINGFENG"]
     vault = Vault(office_key().public_key(), settings.receipt_pepper, settings.receipt_kdf, settings.paths.uploads)
     db = request_session()
-    accepted = submit_report(db, vault, ReportContent(**{f: getattr(form, f).data or "" for f in FIELDS}),
+    accepted = submit_report(db, vault, ReportContent.from_mapping(form.content()),
                              form.contact(), [], channel)
     record(db, actor(), "intake", f"report:{accepted.report_id}", detail=channel)
     db.commit()
-    enqueue_triage(settings, current_app.extensions["qingfeng_sessions"], accepted.report_id)
+    current_app.extensions["qingfeng_handoff"](accepted.report_id)
     receipt = accepted.receipt if request.form.get("give_receipt") else ""
     return render_template("intake/new.html", form=ReportFields(formdata=None), channels=OFFICE_CHANNELS,
                            receipt=receipt, report_id=accepted.report_id)

@@ -6,9 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from config.deadlines import load_rules as load_deadline_rules
 from models.base import utcnow
 from models.lead import Lead, Transfer
-from models.sealing import open_box, open_json
+from models.shared import sealed
 from models.session import request_session
 from triage.auth import actor, current_staff, roles
 from triage.services import deadlines
@@ -45,7 +46,7 @@ def index() -> str:
     if request.args.get("watch") == "1":
         query = query.where(Lead.id.in_(select(Transfer.lead_id).where(Transfer.finished_at.is_(None))))
     leads = request_session().scalars(query.order_by(Lead.accepted_at.desc()).limit(200)).all()
-    now, rules = utcnow(), deadlines.load_rules()
+    now, rules = utcnow(), load_deadline_rules()
     return render_template("lead/index.html", leads=leads, now=now,
                            state=lambda t: deadlines.state(t, now, rules))
 
@@ -57,7 +58,7 @@ def due() -> str:
     rows = request_session().execute(
         select(Transfer, Lead).join(Lead, Lead.id == Transfer.lead_id)
         .where(Transfer.finished_at.is_(None)).order_by(Transfer.handle_due).limit(300)).all()
-    now, rules = utcnow(), deadlines.load_rules()
+    now, rules = utcnow(), load_deadline_rules()
     return render_template("lead/deadlines.html", rows=rows, state=lambda t: deadlines.state(t, now, rules))
 
 
@@ -66,19 +67,19 @@ def due() -> str:
 def show(lead_id: int) -> str:
     lead = _lead(lead_id)
     key = office_key()
-    summary = open_box(key, lead.summary_box, "lead-summary", lead.report.uid).decode() if lead.summary_box else ""
-    entities = open_json(key, lead.entities_box, "lead-entities", lead.report.uid)
-    notes = {e.id: open_box(key, e.note_box, "lead-note", lead.report.uid).decode()
+    summary = sealed.LEAD_SUMMARY.open(key, lead.summary_box, lead.report.uid) if lead.summary_box else ""
+    entities = sealed.LEAD_ENTITIES.open(key, lead.entities_box, lead.report.uid)
+    notes = {e.id: sealed.LEAD_NOTE.open(key, e.note_box, lead.report.uid)
              for e in lead.history if e.note_box}
     staff = current_staff()
     # A liaison sees who reported only when granted (qingfeng user add --see-contact).
-    contact = (open_json(key, lead.report.contact_box, "contact", lead.report.uid)
+    contact = (sealed.CONTACT.open(key, lead.report.contact_box, lead.report.uid)
                if lead.report.contact_box and (staff.role != "liaison" or staff.can_see_contact) else None)
     from triage.services.audit import record
 
     record(request_session(), actor(), "open_lead", f"lead:{lead.id}")
     request_session().commit()
-    now, rules = utcnow(), deadlines.load_rules()
+    now, rules = utcnow(), load_deadline_rules()
     return render_template("lead/show.html", lead=lead, summary=summary, entities=entities, notes=notes,
                            contact=contact,
                            state=lambda t: deadlines.state(t, now, rules), disposals=DISPOSALS,

@@ -7,10 +7,11 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import defer
 
+from config.deadlines import load_rules as load_deadline_rules
 from models.lead import Lead
 from models.report import Report
 from models.session import request_session
-from models.vocabulary import CHANNELS, PUBLIC_STATUSES
+from models.vocabulary import CHANNELS, LEAD_DRAFT, PUBLIC_STATUSES
 from triage.auth import roles
 from triage.services import deadlines
 
@@ -28,7 +29,7 @@ def _date(name: str) -> datetime | None:
 def queue_query(args: dict):  # type: ignore[no-untyped-def]
     """Reports not yet handled by staff, filtered, highest priority and oldest first."""
     query = (select(Report.id).outerjoin(Lead, Lead.report_id == Report.id)
-             .where(or_(Lead.id.is_(None), Lead.state == "draft")))
+             .where(or_(Lead.id.is_(None), Lead.state == LEAD_DRAFT)))
     conditions = []
     if args.get("status") in PUBLIC_STATUSES:
         conditions.append(Report.status == args["status"])
@@ -68,7 +69,7 @@ def index() -> str:
         .options(defer(Report.content_box), defer(Report.contact_box), defer(Lead.entities_box),
                  defer(Lead.summary_box)))}
     rows = [found[i] for i in ids]
-    rules = deadlines.load_rules()
+    rules = load_deadline_rules()
     return render_template("queue/index.html", rows=rows, total=total, page=page, pages=(total + PAGE - 1) // PAGE,
                            args=request.args, channels=CHANNELS, statuses=PUBLIC_STATUSES,
                            reply_due=lambda report: deadlines.real_name_reply_due(report.received_at, rules))

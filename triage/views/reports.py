@@ -1,14 +1,12 @@
 """One report, decrypted for staff (every opening audited), and the intake decisions."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from models.lead import Lead, ReportLink
 from models.report import Attachment, Report
-from models.sealing import open_box, open_json
+from models.shared import sealed
 from models.session import request_session
 from triage.auth import actor, current_staff, roles
 from triage.services.audit import record
@@ -37,15 +35,15 @@ def decrypted(report: Report) -> dict:
     staff = current_staff()
     show_contact = staff.role in ("triage", "supervisor") or staff.can_see_contact
     return {
-        "content": open_json(key, report.content_box, "report", report.uid),
-        "contact": open_json(key, report.contact_box, "contact", report.uid)
+        "content": sealed.REPORT.open(key, report.content_box, report.uid),
+        "contact": sealed.CONTACT.open(key, report.contact_box, report.uid)
         if report.contact_box and show_contact else None,
-        "attachments": [(a, json.loads(open_box(key, a.meta_box, "attachment-meta", f"{report.uid}/{a.storage_name}")))
+        "attachments": [(a, sealed.ATTACHMENT_META.open(key, a.meta_box, report.uid, a.storage_name))
                         for a in report.attachments],
-        "replies": [(m, open_box(key, m.body_box, "reporter-message", report.uid).decode())
+        "replies": [(m, sealed.REPORTER_MESSAGE.open(key, m.body_box, report.uid))
                     for m in report.messages if m.sender == "reporter"],
         "sent": [m for m in report.messages if m.sender == "office"],
-        "entities": open_json(key, lead.entities_box, "lead-entities", report.uid) if lead else None,
+        "entities": sealed.LEAD_ENTITIES.open(key, lead.entities_box, report.uid) if lead else None,
     }
 
 
@@ -67,10 +65,9 @@ def attachment(report_id: int, attachment_id: int) -> Response:
     item = request_session().get(Attachment, attachment_id)
     if item is None or item.report_id != report.id:
         abort(404)
-    binding = f"{report.uid}/{item.storage_name}"
-    meta = json.loads(open_box(office_key(), item.meta_box, "attachment-meta", binding))
+    meta = sealed.ATTACHMENT_META.open(office_key(), item.meta_box, report.uid, item.storage_name)
     path = current_app.config["QINGFENG"].paths.uploads / item.storage_name
-    data = open_box(office_key(), path.read_bytes(), "attachment", binding)
+    data = sealed.ATTACHMENT.open(office_key(), path.read_bytes(), report.uid, item.storage_name)
     record(request_session(), actor(), "open_attachment", f"attachment:{item.id}")
     request_session().commit()
     # Images were re-encoded at intake (no metadata left) and may be shown inline; the rest

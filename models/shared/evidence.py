@@ -6,7 +6,6 @@ XMP and comments. PDF and audio are kept as sent: the form says so.
 from __future__ import annotations
 
 import io
-import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from models.report import Attachment, Report
-from models.sealing import seal
-from portal.services.vault import Vault
+from models.shared import sealed
+from models.shared.vault import Vault
 
 IMAGE_KINDS = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 OTHER_KINDS = {"pdf": "application/pdf", "mp3": "audio/mpeg", "m4a": "audio/mp4"}
@@ -107,12 +106,9 @@ def store_evidence(vault: Vault, report: Report, evidence: list[Evidence]) -> li
     written = []
     for item in evidence:
         storage_name = secrets.token_hex(16)
-        binding = f"{report.uid}/{storage_name}"
-        box = seal(vault.office_key, item.data, "attachment", binding)
-        meta = json.dumps(
-            {"filename": item.filename, "content_type": item.content_type, "stripped": item.stripped},
-            ensure_ascii=False,
-        ).encode()
+        box = sealed.ATTACHMENT.seal(vault.office_key, item.data, report.uid, storage_name)
+        meta = {"filename": item.filename, "content_type": item.content_type,
+                "stripped": item.stripped}
         path = vault.uploads / storage_name
         _write_atomically(path, box)
         written.append(path)
@@ -120,7 +116,7 @@ def store_evidence(vault: Vault, report: Report, evidence: list[Evidence]) -> li
             Attachment(
                 storage_name=storage_name,
                 size=len(box),
-                meta_box=seal(vault.office_key, meta, "attachment-meta", binding),
+                meta_box=sealed.ATTACHMENT_META.seal(vault.office_key, meta, report.uid, storage_name),
             )
         )
     return written

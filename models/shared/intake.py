@@ -1,30 +1,18 @@
 """Accepting a report: seal, store, commit, and only then hand the id to triage."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from models.receipt_code import derive_receipt_keys, new_receipt_code, normalise_receipt
+from models.shared.receipt import derive_receipt_keys, new_receipt_code, normalise_receipt
 from models.report import Receipt, Report, StatusEvent, new_uid
-from models.sealing import public_bytes, seal_json
+from models.shared import sealed
+from models.shared.content import ReportContent
+from models.shared.sealing import public_bytes
 from models.vocabulary import CHANNELS
-from portal.services.evidence import Evidence, commit_or_discard, store_evidence
-from portal.services.vault import Vault
-
-
-@dataclass(frozen=True)
-class ReportContent:
-    """What the reporter wrote about the matter (sealed as one box)."""
-
-    description: str
-    subject_name: str = ""
-    subject_unit: str = ""
-    subject_post: str = ""
-    area: str = ""
-    event_time: str = ""
-    event_place: str = ""
-    amount: str = ""
+from models.shared.evidence import Evidence, commit_or_discard, store_evidence
+from models.shared.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -57,8 +45,8 @@ def submit_report(
         uid=uid,
         channel=channel,
         is_real_name=contact is not None,
-        content_box=seal_json(vault.office_key, asdict(content), "report", uid),
-        contact_box=seal_json(vault.office_key, contact, "contact", uid) if contact else None,
+        content_box=sealed.REPORT.seal(vault.office_key, content.as_dict(), uid),
+        contact_box=sealed.CONTACT.seal(vault.office_key, contact, uid) if contact else None,
     )
     report.events.append(StatusEvent(status="submitted"))
     code, receipt = new_receipt(vault)

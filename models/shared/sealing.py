@@ -2,13 +2,14 @@
 
 Anyone with a public key can seal; only the holder of the private key can open. The portal
 seals reports to the office key and opens office messages with a key derived from a receipt
-code; it never holds the office private key (P1). `info` binds each box to its purpose and its
-record, so a box copied into another row or field does not open there.
+code; it never holds the office private key (P1): loading that key is triage/keys.py's job, and
+nothing the portal imports reaches it (tests/test_layers.py). `info` binds each box to its
+purpose and its record, so a box copied into another row or field does not open there; the
+purposes and bindings are listed once, in models/shared/sealed.py.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -62,46 +63,9 @@ def public_key_from_bytes(raw: bytes) -> X25519PublicKey:
     return X25519PublicKey.from_public_bytes(raw)
 
 
-def generate_office_keys(public_path: Path, private_path: Path, passphrase: bytes) -> None:
-    """Create the office key pair; the private key is written encrypted under `passphrase`."""
-    if private_path.exists() or public_path.exists():
-        raise FileExistsError(f"office keys already exist in {private_path.parent}")
-    if len(passphrase) < 12:
-        raise ValueError("the office passphrase must have at least 12 characters")
-    private_key = X25519PrivateKey.generate()
-    private_pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase),
-    )
-    public_pem = private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    private_path.parent.mkdir(parents=True, exist_ok=True)
-    _write_private(private_path, private_pem)
-    public_path.write_bytes(public_pem)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
 def load_office_public_key(path: Path) -> X25519PublicKey:
     """The office public key (PEM). This is all the portal loads."""
     key = serialization.load_pem_public_key(path.read_bytes())
     if not isinstance(key, X25519PublicKey):
         raise SealError(f"{path} is not an X25519 public key")
-    return key
-
-
-def load_office_private_key(path: Path, passphrase: bytes) -> X25519PrivateKey:
-    """The office private key, decrypted with its passphrase. Never called by the portal."""
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=passphrase)
-    except (ValueError, TypeError) as exc:
-        raise SealError("wrong office passphrase or damaged key file") from exc
-    if not isinstance(key, X25519PrivateKey):
-        raise SealError(f"{path} is not an X25519 private key")
     return key
