@@ -19,7 +19,6 @@ install: $(STAMP)
 
 run: install
 	$(VENV)/bin/qingfeng init
-	$(VENV)/bin/qingfeng triage train --if-missing
 	$(VENV)/bin/qingfeng serve --port $(PORT)
 
 browser-deps:

@@ -1,6 +1,6 @@
 """Routing rules: config/routing.toml, compiled and validated when a process starts.
 
-The file holds DOMAIN's escalation rules as data (docs/labelling.md §3 says which agency leads
+The file holds the escalation rules as data (docs/labelling.md §3 says which agency leads
 when); triage/routing.py applies them. A rule fires when every pattern group of ``all`` matches
 the text, at least one group of ``any`` matches (if given), no group of ``none`` matches, the
 primary category is allowed, and the largest amount (when the rule asks for one) reaches the

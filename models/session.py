@@ -5,12 +5,20 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, durable: bool = True, **kwargs: object) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout.
+
+    `durable=False` (the triage workers' engine): on PostgreSQL a commit returns before its WAL
+    reaches the disk. Safe for triage results only: one lost in a crash leaves its report
+    `queued` or `pending`, and the sweep triages it again (the job is idempotent). Reports
+    themselves are always committed durably, by the apps' engines.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if not durable:
+        kwargs.setdefault("connect_args", {"options": "-c synchronous_commit=off"})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

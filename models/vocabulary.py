@@ -1,4 +1,4 @@
-"""Closed vocabularies stored in the database (values are the Chinese terms of DOMAIN.md)."""
+"""Closed vocabularies stored in the database (values are the Chinese terms of docs/domain.md)."""
 from __future__ import annotations
 
 # How a report reached the office: the channels of seed 000 annex 3 and the 线索来源 of seed 002.
@@ -8,7 +8,7 @@ CHANNELS = (
 )
 WEB_CHANNEL = "网络"
 
-# The only statuses a reporter ever sees (DOMAIN.md "Deadlines, statuses and feedback").
+# The only statuses a reporter ever sees (docs/domain.md, "Public statuses").
 PUBLIC_STATUSES = {
     "submitted": "已提交",
     "accepted": "已受理",

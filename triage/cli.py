@@ -154,15 +154,47 @@ def setup_logging(paths: Paths) -> None:
                    "for a split deployment, where the portal's host holds no private key.")
 def serve(host: str, port: int, workers: int, threads: int, part: str) -> None:
     """Serve the portal and/or the back office with gunicorn."""
+    from triage.server import exec_portal, port_problem
     from triage.server import serve as run_server
 
     paths = data_paths()
     if not paths.office_public_key.exists():
-        _fail("no office keys: run 'qingfeng init' first")
+        _fail("no office keys: run 'qingfeng init' first / 尚未初始化：请先运行 qingfeng init")
+    problem = port_problem(host, port)
+    if problem:
+        _fail(f"cannot listen on {host}:{port}: {problem} / 无法监听 {host}:{port}：{problem}"
+              " (another program uses the port? choose one with --port or PORT=…)")
     setup_logging(paths)
-    office = f"  (office: http://{host}:{port}/office/)" if part == "both" else ""
-    click.echo(f"serving {part} on http://{host}:{port}/{office}")
+    base = f"http://{host}:{port}"
+    click.echo(f"serving {part} on {base}/ (errors: {paths.logs / 'server.log'})")
+    if part in ("both", "office"):
+        office = f"{base}/office/" if part == "both" else f"{base}/"
+        click.echo(f"back office / 工作人员后台: {office}")
+        click.echo("first account / 创建第一个账号: qingfeng user add --username NAME --role supervisor")
+    if part == "portal":
+        # A fresh interpreter that loads the portal alone: no office code, no private key (P1).
+        exec_portal(host, port, workers, threads, paths.logs / "server.log")
+    if not os.environ.get("REDIS_URL"):
+        train_in_background(paths)
     run_server(host, port, workers, threads, part, paths.logs / "server.log")
+
+
+def train_in_background(paths: Paths) -> None:
+    """Without a model, train one beside the server (its progress on this console): the portal
+    answers at once, reports wait and are triaged as soon as the model is ready."""
+    import subprocess
+
+    from triage.classifier.artifact import usable_model
+
+    try:
+        if usable_model(paths.artifacts, triage_settings_from_env().secret_key):
+            return
+    except ConfigError:
+        return
+    click.echo("no trained model yet / 尚无分类模型: training it in the background (2–3 minutes); "
+               "reports are accepted meanwhile and triaged when it is ready")
+    subprocess.Popen([sys.executable, "-m", "triage.cli", "triage", "train", "--if-missing",
+                      "--prefix", "[模型训练] "])
 
 
 @main.command()

@@ -1,6 +1,7 @@
 """`qingfeng triage …`: train, evaluate and classify."""
 from __future__ import annotations
 
+import fcntl
 import json
 import sys
 import time
@@ -29,33 +30,38 @@ def _secret_and_root() -> tuple[bytes, Path]:
 @triage_group.command()
 @click.option("--if-missing", is_flag=True, help="Do nothing when a usable model exists.")
 @click.option("--with-feedback", is_flag=True, help="Add the categories staff confirmed or corrected.")
-def train(if_missing: bool, with_feedback: bool) -> None:
+@click.option("--prefix", default="", help="Put before every progress line (background training).")
+def train(if_missing: bool, with_feedback: bool, prefix: str) -> None:
     """Train the model and write a signed, versioned artifact."""
-    from triage.classifier.artifact import ArtifactError, load_artifact, save_artifact
+    from triage.classifier.artifact import (ArtifactError, current_version, load_artifact,
+                                            save_artifact, usable_model)
     from triage.classifier.train import train as run_training
     from triage.classifier.train import training_examples
 
     secret, root = _secret_and_root()
-    if if_missing:
-        try:
-            _, metadata = load_artifact(root, secret)
-            click.echo(f"model {metadata['version']} present; not training")
-            return
-        except ArtifactError:
-            pass
+    if if_missing and usable_model(root, secret):
+        click.echo(f"{prefix}model {current_version(root)} present; not training")
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    lock = open(root / ".training.lock", "w")  # noqa: SIM115 (held until the process ends)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        click.echo(f"{prefix}another training is running; not starting a second one")
+        return
     feedback = _feedback() if with_feedback else []
     examples = training_examples(feedback)
     started = time.monotonic()
-    click.echo(f"training on {len(examples)} texts ({len(feedback)} confirmed by staff) …")
+    click.echo(f"{prefix}training on {len(examples)} texts ({len(feedback)} confirmed by staff) …")
     try:
         _, previous = load_artifact(root, secret)
     except ArtifactError:
         previous = None
-    model, metadata = run_training(examples, progress=click.echo)
+    model, metadata = run_training(examples, progress=lambda line: click.echo(prefix + line))
     folder = save_artifact(root, model, metadata, secret)
     held = metadata["held_out"]
-    click.echo(f"model {model.version} written to {folder} in {time.monotonic() - started:.0f} s")
-    click.echo(f"held-out: top-1 {held['top1']:.3f}, top-3 {held['top3']:.3f}, "
+    click.echo(f"{prefix}model {model.version} written to {folder} in {time.monotonic() - started:.0f} s")
+    click.echo(f"{prefix}held-out: top-1 {held['top1']:.3f}, top-3 {held['top3']:.3f}, "
                f"agency {held['agency_accuracy']:.3f}, in-scope turned away "
                f"{held['in_scope_turned_away']:.3f}, out-of-scope recognised {held['out_of_scope_recall']}")
     if previous:

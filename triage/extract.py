@@ -1,6 +1,6 @@
 """Rule-based extraction of who, where and how much from a report's Chinese text.
 
-Feeds the ledger columns 姓名 and 单位职务 (see DOMAIN.md) and the priority flags
+Feeds the ledger columns 姓名 and 单位职务 (docs/domain.md, "The lead ledger") and the priority flags
 关键少数 / 大额 / 团伙.  Regular expressions only: a report takes well under a millisecond.
 """
 from __future__ import annotations

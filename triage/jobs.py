@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from config.data import ConfigError
 from config.office_settings import TriageSettings, triage_settings_from_env
@@ -27,7 +27,7 @@ from models.shared.sealing import SealError
 from models.vocabulary import (LEAD_DRAFT, TRIAGE_AWAITING, TRIAGE_DONE, TRIAGE_PENDING,
                                TRIAGE_QUEUED)
 from triage.classifier.artifact import ArtifactError, load_artifact
-from triage.engine import Suggestion, TriageEngine
+from triage.engine import Lap, Suggestion, TriageEngine, no_lap
 from triage.keys import load_office_private_key, private_key_path
 from triage.linking import index_key, index_report, link_related
 
@@ -55,10 +55,11 @@ def load_context(settings: TriageSettings) -> WorkerContext:
 
 
 class ContextLoader:
-    """A process's context, loaded on first use and kept; while it cannot load (no model yet),
-    None, retried at most once a minute and logged once."""
+    """A process's context, loaded on first use and kept; while it cannot load (no model yet:
+    `make run` trains one in the background), None, retried at most every 15 seconds and
+    logged once."""
 
-    RETRY_SECONDS = 60
+    RETRY_SECONDS = 15
 
     def __init__(self, settings: TriageSettings) -> None:
         self.settings = settings
@@ -102,44 +103,62 @@ def run_triage(report_id: int) -> str:
     global _runtime
     if _runtime is None:  # a plain `rq worker`: build the runtime once, from the environment
         settings = triage_settings_from_env()
-        _runtime = Runtime(make_sessionmaker(make_engine(settings.database_url)),
+        _runtime = Runtime(make_sessionmaker(make_engine(settings.database_url, durable=False)),
                            ContextLoader(settings))
     return process_report(_runtime.factory, report_id, _runtime.context())
 
 
 def process_report(factory: sessionmaker[Session], report_id: int,
-                   context: WorkerContext | None) -> str:
-    """Triage one report in one transaction; idempotent."""
+                   context: WorkerContext | None, lap: Lap = no_lap) -> str:
+    """Triage one report in one transaction; idempotent. `lap(stage)` marks the end of each
+    stage for the benchmark (bench/triage.py)."""
     with factory.begin() as session:
-        report = session.get(Report, report_id, with_for_update=True)
-        if report is None:
+        found = session.execute(
+            select(Report, Lead).outerjoin(Lead, Lead.report_id == Report.id)
+            .options(joinedload(Report.messages)).where(Report.id == report_id)
+            .with_for_update(of=Report)
+        ).unique().first()
+        if found is None:
             log.warning("triage: a report id that does not exist was queued")
             return "missing"
-        return triage_report(session, report, context)
+        lap("load")
+        state = triage_report(session, found[0], context, lap, found[1])
+    lap("commit")
+    return state
 
 
-def triage_report(session: Session, report: Report, context: WorkerContext | None) -> str:
-    """Classify, route and extract; draft or refresh the lead; index and link the report."""
+def triage_report(session: Session, report: Report, context: WorkerContext | None,
+                  lap: Lap = no_lap, lead: Lead | None = None) -> str:
+    """Classify, route and extract; draft or refresh the lead (`lead`: the report's lead, if
+    it has one); index and link the report."""
     if report.triage_state not in WAITING:
         return report.triage_state
-    report.triage_attempts += 1
     if context is None:
+        report.triage_attempts += 1
         report.triage_state = TRIAGE_AWAITING
         return report.triage_state
     content = sealed.REPORT.open(context.office_key, report.content_box, report.uid)
     replies = [sealed.REPORTER_MESSAGE.open(context.office_key, m.body_box, report.uid)
                for m in report.messages if m.sender == "reporter"]
     text = report_text(content, replies)
-    suggestion = context.engine.suggest(text, subject=content)
-    _draft_lead(session, report, suggestion, context)
-    index_report(session, context.index_key, report.id, suggestion.entities, text)
-    link_related(session, report.id)
+    lap("decrypt")
+    suggestion = context.engine.suggest(text, subject=content, lap=lap)
+    first_time = lead is None
+    _draft_lead(session, report, suggestion, context, lead)
+    lap("write lead")
+    digests = index_report(session, context.index_key, report.id, suggestion.entities,
+                           suggestion.words, replace=not first_time)
+    link_related(session, report.id, digests)
+    lap("index and link")
+    # Counted here, with the result, so the report is updated once; a failed try rolls back
+    # everything, its count included.
+    report.triage_attempts += 1
     report.triage_state = TRIAGE_DONE
     return report.triage_state
 
 
-def _draft_lead(session: Session, report: Report, s: Suggestion, context: WorkerContext) -> None:
-    lead = session.scalar(select(Lead).where(Lead.report_id == report.id))
+def _draft_lead(session: Session, report: Report, s: Suggestion, context: WorkerContext,
+                lead: Lead | None) -> None:
     if lead is None:
         lead = Lead(report_id=report.id, state=LEAD_DRAFT)
         session.add(lead)

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, func, select
+from sqlalchemy import ARRAY, String, any_, delete, insert, literal, select
 from sqlalchemy.orm import Session
 
 from models.lead import ReportLink, ReportTerm
-from triage.classifier.tokenize import words
 from triage.extract import Entities
 
 GENERIC_UNITS = {"某医院", "医院", "某公司", "公司", "卫生院", "某卫生院", "诊所", "药店", "某药店"}
@@ -33,8 +33,9 @@ def _digest(key: bytes, kind: str, term: str) -> str:
     return hmac.new(key, f"{kind}\x00{term}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def terms(entities: Entities, text: str) -> list[tuple[str, str]]:
-    """(kind, term) pairs worth linking on: the person with their unit, the unit, rare words."""
+def terms(entities: Entities, words: Sequence[str]) -> list[tuple[str, str]]:
+    """(kind, term) pairs worth linking on: the person with their unit, the unit, rare words
+    (`words`: the text's jieba words, as the classifier cut them)."""
     found = []
     units = [u for u in entities.units if u not in GENERIC_UNITS and len(u) >= 4]
     if units:
@@ -42,39 +43,61 @@ def terms(entities: Entities, text: str) -> list[tuple[str, str]]:
     for person in entities.persons[:2]:
         if units or not person.endswith("某"):
             found.append(("person", f"{person}@{units[0] if units else ''}"))
-    distinctive = sorted({w for w in words(text) if len(w) >= 2 and not w.startswith("amt")},
+    distinctive = sorted({w for w in words if len(w) >= 2 and not w.startswith("amt")},
                          key=lambda w: (-len(w), w))[:WORD_TERMS]
     found += [("word", w) for w in distinctive]
     return found
 
 
-def index_report(session: Session, key: bytes, report_id: int, entities: Entities, text: str) -> None:
-    """Replace the report's blind-index entries."""
-    session.execute(delete(ReportTerm).where(ReportTerm.report_id == report_id))
-    session.add_all(ReportTerm(report_id=report_id, kind=kind, digest=_digest(key, kind, term))
-                    for kind, term in terms(entities, text))
-    session.flush()
+def index_report(session: Session, key: bytes, report_id: int, entities: Entities,
+                 words: Sequence[str], replace: bool = True) -> list[tuple[str, str]]:
+    """Write the report's blind-index entries, replacing earlier ones unless it has none;
+    returns them as (kind, digest)."""
+    if replace:
+        session.execute(delete(ReportTerm).where(ReportTerm.report_id == report_id))
+    digests = list(dict.fromkeys((kind, _digest(key, kind, term))
+                                 for kind, term in terms(entities, words)))
+    if digests:
+        session.execute(insert(ReportTerm), [
+            {"report_id": report_id, "kind": kind, "digest": digest} for kind, digest in digests])
+    return digests
 
 
-def link_related(session: Session, report_id: int) -> list[int]:
-    """Link the report to others sharing its person or unit, or enough distinctive words."""
-    mine = select(ReportTerm.kind, ReportTerm.digest).where(ReportTerm.report_id == report_id).subquery()
+def link_related(session: Session, report_id: int,
+                 digests: Sequence[tuple[str, str]] | None = None) -> list[int]:
+    """Link the report to others sharing its person or unit, or enough distinctive words
+    (`digests`: its index entries, read from the database when not given)."""
+    if digests is None:
+        digests = session.execute(select(ReportTerm.kind, ReportTerm.digest)
+                                  .where(ReportTerm.report_id == report_id)).tuples().all()
+    if not digests:
+        return []
+    kinds = {digest: kind for kind, digest in digests}
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter: one plan
+        matching = ReportTerm.digest == any_(literal(list(kinds), ARRAY(String)))
+    else:
+        matching = ReportTerm.digest.in_(list(kinds))
     rows = session.execute(
-        select(ReportTerm.report_id, ReportTerm.kind, func.count())
-        .join(mine, (mine.c.kind == ReportTerm.kind) & (mine.c.digest == ReportTerm.digest))
-        .where(ReportTerm.report_id != report_id)
-        .group_by(ReportTerm.report_id, ReportTerm.kind)
+        select(ReportTerm.report_id, ReportTerm.kind, ReportTerm.digest)
+        .where(matching, ReportTerm.report_id != report_id)
     ).all()
+    shared: dict[tuple[int, str], int] = {}
+    for other, kind, digest in rows:
+        if kinds.get(digest) == kind:
+            shared[(other, kind)] = shared.get((other, kind), 0) + 1
     reasons: dict[int, str] = {}
-    for other, kind, count in rows:
+    for (other, kind), count in shared.items():
         if kind in ("person", "unit") or count >= SIMILAR_WORDS:
             reasons.setdefault(other, {"person": "同一被反映人", "unit": "同一单位"}.get(kind, "内容相似"))
             if kind == "person":
                 reasons[other] = "同一被反映人"
+    if not reasons:
+        return []
     existing = set(session.scalars(select(ReportLink.related_id).where(ReportLink.report_id == report_id)))
-    for other, reason in reasons.items():
-        if other not in existing:
-            session.add_all([ReportLink(report_id=report_id, related_id=other, reason=reason),
-                             ReportLink(report_id=other, related_id=report_id, reason=reason)])
-    session.flush()
+    new = [(other, reason) for other, reason in reasons.items() if other not in existing]
+    if new:
+        session.execute(insert(ReportLink), [
+            row for other, reason in new for row in (
+                {"report_id": report_id, "related_id": other, "reason": reason},
+                {"report_id": other, "related_id": report_id, "reason": reason})])
     return sorted(reasons)

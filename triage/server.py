@@ -9,6 +9,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -34,7 +37,7 @@ def build_wsgi(part: str = "both"):  # type: ignore[no-untyped-def]
     settings = triage_settings_from_env()
     handoff = None
     if not settings.redis_url:
-        factory = make_sessionmaker(make_engine(settings.database_url))
+        factory = make_sessionmaker(make_engine(settings.database_url, durable=False))
         handoff = InProcessRunner(factory, ContextLoader(settings))
         start_sweeper(handoff, factory)
     office = triage.create_app(settings, handoff)
@@ -78,17 +81,43 @@ class _Gunicorn(BaseApplication):
         return build_wsgi(self.part)
 
 
-def serve(host: str, port: int, workers: int, threads: int, part: str, error_log: Path) -> None:
-    """Run gunicorn in the foreground. accesslog stays off: no client address is ever written."""
-    options = {
+def port_problem(host: str, port: int) -> str | None:
+    """Why this address cannot be listened on, or None: checked before gunicorn starts, whose
+    own bind errors go to the log file where nobody starting it from a console looks."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _gunicorn_options(host: str, port: int, workers: int, threads: int, error_log: Path) -> dict:
+    return {
         "bind": f"{host}:{port}",
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread",
-        "accesslog": None,
+        "accesslog": None,  # no access log: no client address is ever written (P4)
         "errorlog": str(error_log),
         "loglevel": "warning",
         "timeout": 60,
         "forwarded_allow_ips": "127.0.0.1",
     }
-    _Gunicorn(options, part).run()
+
+
+def exec_portal(host: str, port: int, workers: int, threads: int, error_log: Path) -> None:
+    """Replace this process by gunicorn serving `portal:create_app()` in a fresh interpreter,
+    so the portal's processes never load the office's code (P1)."""
+    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+            "--error-logfile", str(error_log), "--log-level", "warning", "--timeout", "60",
+            "--forwarded-allow-ips", "127.0.0.1", "portal:create_app()"]  # no --access-logfile
+    os.execv(sys.executable, args)
+
+
+def serve(host: str, port: int, workers: int, threads: int, part: str, error_log: Path) -> None:
+    """Run gunicorn in the foreground. accesslog stays off: no client address is ever written."""
+    _Gunicorn(_gunicorn_options(host, port, workers, threads, error_log), part).run()

@@ -41,7 +41,7 @@ def run_worker(settings: TriageSettings, burst: bool = False, sweep_every: int =
     """Load the context, requeue what waits, then work the triage queue."""
     from rq import Worker
 
-    factory = make_sessionmaker(make_engine(settings.database_url))
+    factory = make_sessionmaker(make_engine(settings.database_url, durable=False))
     context = jobs.ContextLoader(settings)
     context()  # load once here, before RQ forks: every job inherits it
     jobs.install(jobs.Runtime(factory, context))

@@ -26,8 +26,8 @@ def test_counts_per_category_and_register():
     corpus = load_corpus()
     primary = Counter(e.categories[0] for e in corpus if e.categories)
     assert set(primary) == set(range(1, 33))
-    assert min(primary.values()) >= 100
-    assert sum(1 for e in corpus if not e.categories) >= 400
+    assert min(primary.values()) >= 140
+    assert sum(1 for e in corpus if not e.categories) >= 600
 
 
 def test_the_real_register_batch():
@@ -42,6 +42,9 @@ def test_the_real_register_batch():
     assert min(per_category[c] for c in range(1, 33)) >= 40
     assert min(official[c] for c in range(1, 33)) >= 30
     assert sum(1 for e in second if not e.categories) >= 200
+    third = [e for e in corpus if e.batch.startswith("b3-")]
+    per_category = Counter(e.categories[0] for e in third if e.categories)
+    assert min(per_category[c] for c in range(1, 33)) >= 30
     registers = Counter("official" if e.official else e.register for e in corpus)
     assert registers.most_common(1)[0][0] == "official"
     assert sum(e.official for e in corpus) >= 0.4 * len(corpus)

@@ -1,5 +1,6 @@
-"""Lead-agency routing: the taxonomy's default route, DOMAIN.md's escalation rules as data,
-validation of the rules file, and a floor on held-out accuracy against the labelled corpus."""
+"""Lead-agency routing: the taxonomy's default route, the escalation rules of
+docs/labelling.md §3 as data, validation of the rules file, and a floor on held-out accuracy
+against the labelled corpus."""
 from __future__ import annotations
 
 from collections import Counter

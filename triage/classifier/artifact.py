@@ -76,6 +76,18 @@ def read_metadata(folder: Path, secret: bytes) -> dict:
     return metadata
 
 
+def usable_model(root: Path, secret: bytes) -> bool:
+    """Whether root holds a current model this installation made and this version can load
+    (signature and format checked; nothing unpickled)."""
+    version = current_version(root)
+    if not version:
+        return False
+    try:
+        return "thresholds" in read_metadata(root / version, secret)
+    except (ArtifactError, OSError, ValueError):
+        return False
+
+
 def load_artifact(root: Path, secret: bytes, version: str | None = None) -> tuple[TriageModel, dict]:
     """The current (or named) model and its metadata, after checking signature and hashes."""
     version = version or current_version(root)

@@ -23,7 +23,7 @@ HELD_OUT = 0.2
 MAX_TURNED_AWAY = 0.03
 MIN_CELL = 15  # fewest in-scope texts of one register and length band that set a threshold
 # Share of out-of-scope texts (those naming no conduct) the threshold must recognise.
-OUT_OF_SCOPE_TARGET = 0.95
+OUT_OF_SCOPE_TARGET = 0.90
 Progress = Callable[[str], None]
 ALWAYS_TRAIN = ("taxonomy.toml", "feedback")
 
@@ -95,8 +95,9 @@ def unseen_register_scores(examples: Sequence[Example], design: Design, cache: A
     corpus = [e for e in examples if e.source not in ALWAYS_TRAIN]
     scores = np.zeros(len(corpus))
     registers = sorted({e.register for e in corpus})
-    for name in registers:
-        progress(f"  scoring register '{name}' with a model that never saw it …")
+    for step, name in enumerate(registers, 1):
+        progress(f"  [{step}/{len(registers)}] register '{name}', scored by a model that "
+                 "never saw it …")
         labels = np.array([label(e) for e in examples if e.register != name])
         scorer = fit_scorer(cache.of([e for e in examples if e.register != name]), labels,
                             np.ones(len(labels)), design, SEED)
@@ -138,11 +139,12 @@ def calibrate_thresholds(unseen: Unseen, max_turned_away: float = MAX_TURNED_AWA
 
 
 def fit_model(examples: list[Example], design: Design, version: str,
-              cache: Analyses | None = None, progress: Progress = lambda _: None
-              ) -> tuple[TriageModel, dict]:
-    """Fit on `examples`, with thresholds from models that never saw the text's register."""
+              cache: Analyses | None = None, progress: Progress = lambda _: None,
+              unseen: Unseen | None = None) -> tuple[TriageModel, dict]:
+    """Fit on `examples`, with thresholds from models that never saw the text's register
+    (`unseen`: those scores when already computed for exactly these examples' corpus texts)."""
     cache = cache or Analyses()
-    unseen = unseen_register_scores(examples, design, cache, progress)
+    unseen = unseen or unseen_register_scores(examples, design, cache, progress)
     thresholds = calibrate_thresholds(unseen)
     bands = np.array([length_band(int(n)) for n in unseen.lengths])
     recognised = (unseen.scores < np.array(thresholds)[bands]) & ~unseen.kept

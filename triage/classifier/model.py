@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from triage.classifier.scope import keeps
-from triage.classifier.scorer import OUT_OF_SCOPE, TextScorer
+from triage.classifier.scorer import OUT_OF_SCOPE, TextScorer, view_counts
 from triage.classifier.tokenize import Analysis, analyse
 
 TOP_K = 5
@@ -43,8 +43,12 @@ class TriageModel:
     def predict_analysed(self, analyses: list[Analysis], texts: list[str],
                          top_k: int = TOP_K) -> list[Prediction]:
         """As predict, for texts already analysed."""
-        probabilities = self.scorer.proba_of(analyses)
-        agencies = self.agency_scorer.proba_of(analyses) if self.agency_scorer else None
+        views = [v.view for v in self.scorer.views]
+        if self.agency_scorer is not None:
+            views += [v.view for v in self.agency_scorer.views]
+        counts = view_counts(views, analyses)  # hashed once, shared by both scorers
+        probabilities = self.scorer.proba_of(analyses, counts)
+        agencies = self.agency_scorer.proba_of(analyses, counts) if self.agency_scorer else None
         return [self._one(row, text, top_k, None if agencies is None else agencies[i])
                 for i, (row, text) in enumerate(zip(probabilities, texts))]
 

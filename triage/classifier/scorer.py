@@ -2,13 +2,16 @@
 
 Training uses scikit-learn (TF-IDF, a linear SVM or logistic regression, sigmoid calibration);
 what ships is only what those estimators compute at prediction time: hashed feature counts,
-sublinear TF times IDF, L2 norm, one sparse × dense product, and the calibration as arrays.
-Classifying one text then costs little more than tokenising it, and the pickle holds numbers,
-not estimator objects whose internals change between scikit-learn releases.
+sublinear TF times IDF, L2 norm, a product with the weight matrix, and the calibration as
+arrays. Features are computed and hashed once per text and view, and shared by every model of
+that view (the category and the lead-agency scorers see the same counts). Classifying one text
+then costs little more than tokenising it, and the pickle holds numbers, not estimator objects
+whose internals change between scikit-learn releases.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -18,22 +21,49 @@ from triage.classifier.tokenize import Analysis, View, analyse, as_is
 
 N_FEATURES = 2**18
 OUT_OF_SCOPE = 0  # the class of texts outside the 32 categories
+# Up to this many rows, the weight rows of the features present are gathered directly; above,
+# one sparse × dense product is cheaper than gathering.
+GATHER_ROWS = 64
 
 
+@lru_cache(maxsize=1)
 def hasher() -> HashingVectorizer:
-    """Feature lists → hashed counts (the hashing is in C)."""
+    """Feature lists → hashed counts (the hashing is in C; the vectorizer keeps no state)."""
     return HashingVectorizer(analyzer=as_is, n_features=N_FEATURES, alternate_sign=False,
                              norm=None, dtype=np.float32)
 
 
+def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Sums of a CSR matrix's rows (of `values`, one entry or row per stored element)."""
+    nonempty = np.diff(indptr) > 0
+    sums = np.zeros((len(indptr) - 1,) + values.shape[1:], dtype=values.dtype)
+    if values.size:
+        # Empty rows start where the next row starts, so reduceat over the non-empty rows'
+        # starts sums exactly each row's elements.
+        sums[nonempty] = np.add.reduceat(values, indptr[:-1][nonempty], axis=0)
+    return sums
+
+
 def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     """Sublinear TF (1 + log tf) times IDF, rows scaled to unit length — as TfidfTransformer."""
-    weighted = counts.copy()
-    weighted.data = (np.log(weighted.data) + 1.0).astype(np.float32)
-    weighted = weighted.multiply(idf.reshape(1, -1)).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    data = (np.log(counts.data) + 1.0).astype(np.float32) * idf[counts.indices]
+    norms = np.sqrt(_row_sums(data * data, counts.indptr))
     norms[norms == 0] = 1.0
-    return sparse.diags((1.0 / norms).astype(np.float32)) @ weighted
+    data /= np.repeat(norms, np.diff(counts.indptr))
+    return sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
+
+def _product(weighted: sparse.csr_matrix, weights: np.ndarray) -> np.ndarray:
+    if weighted.shape[0] > GATHER_ROWS:
+        return np.asarray(weighted @ weights)
+    gathered = weights[weighted.indices] * weighted.data[:, None]
+    return _row_sums(gathered, weighted.indptr).astype(np.float64)
+
+
+def view_counts(views: list[View], analyses: list[Analysis]) -> dict[View, sparse.csr_matrix]:
+    """Hashed feature counts of each distinct view, computed once."""
+    return {view: hasher().transform([view.features(a) for a in analyses])
+            for view in dict.fromkeys(views)}
 
 
 @dataclass
@@ -50,8 +80,11 @@ class ViewScorer:
 
     def proba(self, features: list[list[str]]) -> np.ndarray:
         """Class probabilities for feature lists (one row each)."""
-        counts = hasher().transform(features)
-        scores = np.asarray(tfidf(counts, self.idf) @ self.weights) + self.intercept
+        return self.proba_counts(hasher().transform(features))
+
+    def proba_counts(self, counts: sparse.csr_matrix) -> np.ndarray:
+        """Class probabilities for hashed counts of this view."""
+        scores = _product(tfidf(counts, self.idf), self.weights) + self.intercept
         if self.kind == "softmax":
             scores -= scores.max(axis=1, keepdims=True)
             probabilities = np.exp(scores)
@@ -74,11 +107,14 @@ class TextScorer:
     def proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_of([analyse(t) for t in texts])
 
-    def proba_of(self, analyses: list[Analysis]) -> np.ndarray:
-        """Class probabilities for analysed texts."""
+    def proba_of(self, analyses: list[Analysis],
+                 counts: dict[View, sparse.csr_matrix] | None = None) -> np.ndarray:
+        """Class probabilities for analysed texts (`counts`: hashed counts already computed)."""
+        counts = counts if counts is not None else view_counts(
+            [v.view for v in self.views], analyses)
         total = np.zeros((len(analyses), len(self.classes)))
         for view in self.views:
-            total += view.proba([view.view.features(a) for a in analyses])
+            total += view.proba_counts(counts[view.view])
         document = total / len(self.views)
         if self.sentence_weight <= 0:
             return document

@@ -1,7 +1,8 @@
 """The lead's life: accept, reject, merge, transfer, progress, extend, conclude, close, message.
 
 Every step writes the lead's history, the audit trail and, where the reporter may know it, a
-public status (DOMAIN.md's vocabulary only; notes to the reporter are sealed to their key).
+public status (only those of docs/domain.md, "Public statuses"; notes to the reporter are
+sealed to their key).
 """
 from __future__ import annotations
 
