@@ -83,10 +83,17 @@ class PortalSettings(CommonSettings):
     max_description: int = 5000
     max_attachments: int = 5
     max_attachment_bytes: int = 10 * 1024 * 1024
+    # Session cookie sent over HTTPS only; off only for plain http on localhost (`make run`).
+    cookie_secure: bool = True
 
 
 def env_value(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"QINGFENG_{name}", default)
+
+
+def cookie_secure_from_env() -> bool:
+    """QINGFENG_COOKIE_SECURE: on unless "0", "false", "no" or "off" (plain http on localhost)."""
+    return (env_value("COOKIE_SECURE") or "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def read_secret(paths: Paths, name: str, env: str) -> bytes:
@@ -153,4 +160,5 @@ def portal_settings_from_env() -> PortalSettings:
         **limits,
         secret_key=read_secret(paths, "portal_secret_key", "PORTAL_SECRET_KEY"),
         ratelimit_storage=storage,
+        cookie_secure=cookie_secure_from_env(),
     )

@@ -1,4 +1,8 @@
-"""The audit trail: append-only, each row chained to the previous by sha256 (P5)."""
+"""The audit trail: append-only, each row chained to the previous one (P5).
+
+Rows are keyed (HMAC-SHA256 under an audit key kept outside the database, scheme "hmac1"); rows
+written before keys existed carry plain sha256 (scheme "sha256") and still verify.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,6 +27,9 @@ class AuditEvent(Base):
     # Unique: two writers that read the same tail cannot both append; one retries.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # How `hash` was computed: "sha256" (plain, rows from before keyed hashes; the server default
+    # marks them when the column is added) or "hmac1" (keyed). A chain switches once, never back.
+    scheme: Mapped[str] = mapped_column(String(8), server_default="sha256")
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action}>"

@@ -9,19 +9,43 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String,
+                        UniqueConstraint, select, text)
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, hour_now, utcnow
 from models.report import Report
 from models.vocabulary import LEAD_DRAFT
+
+DRAFT = text(f"state = '{LEAD_DRAFT}'")
+ACCEPTED = text("accepted_at IS NOT NULL")
+
+
+def _report_received_at(context: DefaultExecutionContext) -> datetime:
+    """The received_at of the lead's report, for an insert that does not give it."""
+    report_id = context.get_current_parameters()["report_id"]
+    return context.connection.scalar(
+        select(Report.__table__.c.received_at).where(Report.__table__.c.id == report_id))
 
 
 class Lead(Base):
     __tablename__ = "leads"
+    __table_args__ = (
+        # The queue: draft leads in its order (priority first, then age), with the columns its
+        # filters test, so a page or a capped count reads the index alone.
+        Index("ix_leads_queue", "priority", "report_received_at", "report_id", "area",
+              "primary_category", "agency", postgresql_where=DRAFT, sqlite_where=DRAFT),
+        # The statistics' durations (received → accepted → closed) by received day and agency.
+        Index("ix_leads_durations", "report_received_at", "agency", "accepted_at", "closed_at",
+              postgresql_where=ACCEPTED, sqlite_where=ACCEPTED),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
+    # A copy of the report's received_at (which never changes), so that the queue's order and
+    # the statistics' date range need no join with the reports.
+    report_received_at: Mapped[datetime] = mapped_column(DateTime, default=_report_received_at)
     state: Mapped[str] = mapped_column(String(20), default=LEAD_DRAFT, index=True)
     model_version: Mapped[str] = mapped_column(String(40))
     in_scope: Mapped[bool] = mapped_column(Boolean)
@@ -35,8 +59,10 @@ class Lead(Base):
     flags: Mapped[list] = mapped_column(JSON)
     priority: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     entities_box: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # To the hour: the triage job writes these seconds after a submission or a reply, so an
+    # exact time would date what the reporter did (P4).
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=hour_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=hour_now, onupdate=hour_now, index=True)
     # The ledger (seed 002 annex 3), filled when an officer accepts the lead.
     ledger_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     confirmed_categories: Mapped[list | None] = mapped_column(JSON)
@@ -86,6 +112,10 @@ class Transfer(Base):
     extension_reason: Mapped[str | None] = mapped_column(String(200))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set by every insert and update (None: unchanged since migration 0004), so the statistics
+    # aggregate can find the days whose overdue counts changed.
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow, onupdate=utcnow,
+                                                        index=True)
 
     lead: Mapped[Lead] = relationship(back_populates="transfers")
 

@@ -8,11 +8,16 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, hour_now
-from models.vocabulary import TRIAGE_PENDING
+from models.vocabulary import TRIAGE_DONE, TRIAGE_PENDING
+
+# Reports the triage has not finished. The job writes a report's lead and `done` in one
+# transaction, so these are the only reports that can be without a lead: the queue finds them
+# through this small index instead of anti-joining every report with the leads.
+UNTRIAGED = text(f"triage_state <> '{TRIAGE_DONE}'")
 
 
 def new_uid() -> str:
@@ -22,6 +27,10 @@ def new_uid() -> str:
 
 class Report(Base):
     __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_untriaged", "received_at", "id",
+              postgresql_where=UNTRIAGED, sqlite_where=UNTRIAGED),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
@@ -57,7 +66,8 @@ class StatusEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20))
-    at: Mapped[datetime] = mapped_column(DateTime, default=hour_now)
+    # Indexed: the statistics aggregate finds the reports whose status changed since it last ran.
+    at: Mapped[datetime] = mapped_column(DateTime, default=hour_now, index=True)
     note_box: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     report: Mapped[Report] = relationship(back_populates="events")
@@ -67,7 +77,12 @@ class StatusEvent(Base):
 
 
 class Attachment(Base):
-    """An evidence file: sealed bytes in the uploads folder, sealed name and type here."""
+    """An evidence file: its sealed bytes (`box`) and sealed name and type, all in this row.
+
+    In the row, not in a file: it is written in the report's own transaction (all or nothing),
+    and leaves no file times that would date what the reporter did. Rows written before this
+    have `box` NULL and their sealed file in the uploads folder (storage_name).
+    """
 
     __tablename__ = "attachments"
 
@@ -76,6 +91,8 @@ class Attachment(Base):
     storage_name: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(Integer)
     meta_box: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: listing a report's attachments never loads up to 50 MB of sealed bytes.
+    box: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=hour_now)
 
     report: Mapped[Report] = relationship(back_populates="attachments")

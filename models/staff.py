@@ -24,8 +24,11 @@ class Staff(Base):
     totp_box: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed TOTP secret
     totp_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # a code works once
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # unused since login limits
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)  # account-wide lock
+    # Kept in the signed session cookie at login; raising it ends every session of the account
+    # (logout, disable, unlock, role change, password or TOTP reset).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     can_see_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

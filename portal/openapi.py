@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 from models.shared.content import CONTACT_FIELDS, CONTENT_FIELDS, FieldSpec
-from models.vocabulary import CHANNELS, PUBLIC_STATUSES
+from models.vocabulary import CHANNELS, PUBLIC_STATUSES, WEB_CHANNEL
+from portal.json_body import MAX_BYTES, MAX_DEPTH
 
 _text = {"type": "string"}
 _ERROR = {
     "description": "错误（中文说明）",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+
+
+_SUBMIT_NOTE = (
+    f"匿名提交：渠道只能是“{WEB_CHANNEL}”，每个客户端每天的提交次数与网页表单相同（超出返回 429）。"
+    "合作单位（其他投诉平台、办公室登记）以 Authorization: Bearer <令牌> 提交，可使用令牌所列渠道，"
+    f"不受每日次数限制，但受每分钟次数限制。请求体不超过 {MAX_BYTES // 1024} KB，"
+    f"JSON 嵌套不超过 {MAX_DEPTH} 层。"
+)
 
 
 def _limited(maximum: int) -> dict:
@@ -39,6 +48,9 @@ def openapi_document() -> dict:
                 "post": {
                     "operationId": "submitReport",
                     "summary": "提交举报",
+                    "description": _SUBMIT_NOTE,
+                    # Anonymous (citizen channel only) or with a partner token (its channels).
+                    "security": [{}, {"partnerToken": []}],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewReport"}}},
@@ -48,7 +60,8 @@ def openapi_document() -> dict:
                             "description": "已受理提交，返回回执码（仅此一次）",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
                         },
-                        "400": _ERROR, "413": _ERROR, "415": _ERROR, "429": _ERROR,
+                        "400": _ERROR, "401": _ERROR, "403": _ERROR, "413": _ERROR, "415": _ERROR,
+                        "429": _ERROR,
                     },
                 }
             },
@@ -70,7 +83,17 @@ def openapi_document() -> dict:
                 }
             },
         },
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "partnerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "合作单位令牌（由办公室以 qingfeng token add 签发，只显示一次）。"
+                                   "持令牌可使用令牌所列渠道；令牌无效或已吊销时返回 401。",
+                },
+            },
+        },
     }
 
 
@@ -82,7 +105,12 @@ def _schemas() -> dict:
             "required": ["description"],
             "properties": {
                 **{spec.name: _property(spec) for spec in CONTENT_FIELDS},
-                "channel": {"type": "string", "enum": list(CHANNELS), "default": "网络"},
+                "channel": {
+                    "type": "string", "enum": list(CHANNELS), "default": WEB_CHANNEL,
+                    "description": f"匿名调用只能使用“{WEB_CHANNEL}”（x-anonymous-channels）；"
+                                   "其他渠道须携带列有该渠道的合作单位令牌，否则返回 403。",
+                    "x-anonymous-channels": [WEB_CHANNEL],
+                },
                 "contact": {"$ref": "#/components/schemas/Contact"},
             },
         },

@@ -1,17 +1,23 @@
-"""Evidence files: check type by content, strip image metadata, seal, store.
+"""Evidence files: check type by content, strip image metadata, name by type, seal, store.
 
 Images are decoded and re-encoded with Pillow, which drops EXIF (GPS position, camera serial),
-XMP and comments. PDF and audio are kept as sent: the form says so.
+XMP and comments. PDF and audio are kept as sent: the form says so. A file's kept name ends in
+the extension of its detected type, whatever the reporter's name said (`证据.html` holding a
+PDF is kept as `证据.pdf`), so nobody in the office opens a program by double-clicking evidence.
 """
 from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
+import threading
+import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from models.report import Attachment, Report
@@ -20,7 +26,25 @@ from models.shared.vault import Vault
 
 IMAGE_KINDS = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 OTHER_KINDS = {"pdf": "application/pdf", "mp3": "audio/mpeg", "m4a": "audio/mp4"}
-Image.MAX_IMAGE_PIXELS = 40_000_000  # larger is a decompression bomb, not a photo
+CONTENT_TYPES = {**IMAGE_KINDS, **OTHER_KINDS}
+EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "pdf": "pdf", "mp3": "mp3", "m4a": "m4a"}
+UNKNOWN_TYPE = "application/octet-stream"
+
+# A 48-megapixel phone photo at full size is refused too: the message asks for a screenshot or
+# a smaller copy. Decoding costs about 3–4 bytes of memory per pixel, several times over.
+MAX_PIXELS = 40_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own check, the same ceiling
+# Pillow only warns between 1× and 2× its ceiling; a warning must refuse the file, not pass it.
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+# Images decoded at once in one process; further uploads wait their turn. Two keep the memory
+# of a burst of large photos near 1 GiB per process, whatever the number of threads.
+DECODE_SLOTS = 2
+_decoding = threading.BoundedSemaphore(DECODE_SLOTS)
+
+# Characters that are kept out of names: Windows' reserved ones become "_".
+_RESERVED = re.compile(r'[<>:"|?*]')
+_NAME_MAX = 100
+UNNAMED = "未命名文件"
 
 
 class EvidenceRejected(ValueError):
@@ -62,8 +86,10 @@ def strip_image(data: bytes, kind: str) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         pixels = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-        clean = Image.new(pixels.mode, pixels.size)
-        clean.paste(pixels)
+    del image  # the decoded original, before the clean copy is made
+    clean = Image.new(pixels.mode, pixels.size)
+    clean.paste(pixels)
+    del pixels
     out = io.BytesIO()
     if kind == "jpeg":
         clean.convert("RGB").save(out, "JPEG", quality=90)
@@ -72,11 +98,46 @@ def strip_image(data: bytes, kind: str) -> bytes:
     return out.getvalue()
 
 
-def safe_name(filename: str) -> str:
-    """A display name without folders or control characters, at most 100 characters."""
+def strip_checked(data: bytes, kind: str, name: str) -> bytes:
+    """`strip_image`, after reading the size from the header alone (no pixel is decoded) and
+    refusing above MAX_PIXELS; at most DECODE_SLOTS images at once. Raises EvidenceRejected."""
+    try:
+        with Image.open(io.BytesIO(data)) as header:  # lazy: reads the header only
+            width, height = header.size
+        if width * height > MAX_PIXELS:
+            raise EvidenceRejected("pixels", name)
+        with _decoding:
+            return strip_image(data, kind)
+    except EvidenceRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise EvidenceRejected("pixels", name) from exc
+    except Exception as exc:  # hostile bytes make Pillow raise many kinds; all mean "broken"
+        raise EvidenceRejected("broken", name) from exc
+
+
+def safe_name(filename: str, kind: str | None = None) -> str:
+    """A name for display and download: no folders, no control, format or bidi characters
+    (U+202E would show `exe.jpg` for `gpj.exe`), no Windows-reserved ones, at most 100
+    characters; with `kind`, its extension is the detected type's, whatever was sent."""
     name = os.path.basename((filename or "").replace("\\", "/"))
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:100] or "未命名文件"
+    name = "".join(_kept(ch) for ch in unicodedata.normalize("NFC", name))
+    name = _RESERVED.sub("_", " ".join(name.split()))
+    if kind is None:
+        return name[:_NAME_MAX].strip() or UNNAMED
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = stem.rstrip(". ").strip() or UNNAMED
+    extension = "." + EXTENSIONS.get(kind, "bin")
+    return stem[: _NAME_MAX - len(extension)] + extension
+
+
+def _kept(ch: str) -> str:
+    """Control (Cc), format (Cf: bidi and zero-width marks), private, unassigned and surrogate
+    characters go; every kind of space becomes a plain one."""
+    category = unicodedata.category(ch)
+    if category.startswith("Z"):
+        return " "
+    return "" if category.startswith("C") else ch
 
 
 def prepare_evidence(filename: str, data: bytes, max_bytes: int) -> Evidence:
@@ -89,54 +150,55 @@ def prepare_evidence(filename: str, data: bytes, max_bytes: int) -> Evidence:
     kind = sniff(data)
     if kind is None:
         raise EvidenceRejected("type", name)
+    kept = safe_name(filename, kind)
     if kind in IMAGE_KINDS:
-        try:
-            return Evidence(name, IMAGE_KINDS[kind], strip_image(data, kind), stripped=True)
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise EvidenceRejected("broken", name) from exc
-    return Evidence(name, OTHER_KINDS[kind], data, stripped=False)
+        return Evidence(kept, IMAGE_KINDS[kind], strip_checked(data, kind, name), stripped=True)
+    return Evidence(kept, OTHER_KINDS[kind], data, stripped=False)
 
 
-def store_evidence(vault: Vault, report: Report, evidence: list[Evidence]) -> list[Path]:
-    """Seal each file into the uploads folder and attach a row to `report` (not yet committed).
+def store_evidence(vault: Vault, report: Report, evidence: list[Evidence]) -> list[Attachment]:
+    """Seal each file into a new attachment row of `report`, written by the caller's commit with
+    the report itself: nothing touches the disk, so nothing is left behind if the commit fails.
 
-    Returns the paths written, so the caller can remove them if the commit fails.
-    """
-    vault.uploads.mkdir(parents=True, exist_ok=True)
-    written = []
+    Returns the rows added."""
+    added = []
     for item in evidence:
-        storage_name = secrets.token_hex(16)
+        storage_name = secrets.token_hex(16)  # binds the boxes to this row
         box = sealed.ATTACHMENT.seal(vault.office_key, item.data, report.uid, storage_name)
         meta = {"filename": item.filename, "content_type": item.content_type,
                 "stripped": item.stripped}
-        path = vault.uploads / storage_name
-        _write_atomically(path, box)
-        written.append(path)
-        report.attachments.append(
-            Attachment(
-                storage_name=storage_name,
-                size=len(box),
-                meta_box=sealed.ATTACHMENT_META.seal(vault.office_key, meta, report.uid, storage_name),
-            )
+        attachment = Attachment(
+            storage_name=storage_name,
+            size=len(box),
+            box=box,
+            meta_box=sealed.ATTACHMENT_META.seal(vault.office_key, meta, report.uid, storage_name),
         )
-    return written
+        report.attachments.append(attachment)
+        added.append(attachment)
+    return added
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def sealed_bytes(attachment: Attachment, uploads: Path) -> bytes:
+    """An attachment's sealed box: from its row, or, for rows written before evidence moved
+    into the database, from its file in the uploads folder."""
+    if attachment.box is not None:
+        return attachment.box
+    return (uploads / attachment.storage_name).read_bytes()
 
 
-def commit_or_discard(session: Session, written: list[Path]) -> None:
-    """Commit; if the database refuses, roll back and remove the sealed files just written."""
+def download_type(data: bytes, filename: str) -> tuple[str, str]:
+    """(Content-Type, file name) for opened evidence, both from the bytes' detected type, so
+    an old row's stored name or type cannot make the browser or the desktop run it."""
+    kind = sniff(data)
+    return CONTENT_TYPES.get(kind or "", UNKNOWN_TYPE), safe_name(filename, kind or "bin")
+
+
+def commit_or_discard(session: Session, _written: object = None) -> None:
+    """Commit; if the database refuses, roll back (and re-raise). Attachments are rows of the
+    same transaction now, so there is nothing else to clean up; `_written` is what callers
+    passed when sealed files were written first, and is ignored."""
     try:
         session.commit()
     except Exception:
         session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
         raise

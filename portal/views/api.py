@@ -1,9 +1,11 @@
-"""The public JSON API (contract: portal/openapi.py). No cookies, so no CSRF; rate limited."""
+"""The public JSON API (contract: portal/openapi.py). No cookies, so no CSRF; rate limited per
+client, with a daily cap on submissions like the form's; official channels need a partner token
+(portal/partners.py); bodies are bounded in size and nesting before parsing (portal/json_body.py)."""
 from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -12,12 +14,14 @@ from models.session import request_session
 from models.vocabulary import CHANNELS, PUBLIC_STATUSES, WEB_CHANNEL
 from portal import texts
 from portal.forms import ReportFields
+from portal.json_body import BodyRefused, read_json_body
 from portal.openapi import openapi_document
-from portal.security import csrf, everyone, limiter, setting
+from portal.partners import TokenRejected, channel_refusal, count_use, is_partner, partner
+from portal.security import api_submissions_per_day, csrf, limiter, lookup_budget, setting
 from models.shared.content import CONTACT_NAMES, CONTENT_NAMES, ReportContent
 from models.shared.intake import submit_report
-from portal.services.status import ReceiptNotFound, read_status, unlock
-from portal.views import hand_to_triage, vault
+from portal.services.status import ReceiptNotFound, read_status
+from portal.views import hand_to_triage, unlock_counted, vault
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -27,14 +31,12 @@ _CONTENT_FIELDS = CONTENT_NAMES
 _CONTACT_FIELDS = {name: f"contact_{name}" for name in CONTACT_NAMES}
 
 
-class BadPayload(ValueError):
+class BadPayload(BodyRefused):
     """The body is not what the schema asks; the message is for the client (Chinese)."""
 
 
 def _json_object(allowed: set[str]) -> dict:
-    if not request.is_json:
-        raise BadPayload("请以 application/json 提交。")
-    payload = request.get_json(silent=True)
+    payload = read_json_body()
     if not isinstance(payload, dict):
         raise BadPayload("请求体不是有效的 JSON 对象（须为 UTF-8 编码）。")
     unknown = set(payload) - allowed
@@ -91,15 +93,25 @@ def _bad(message: str, fields: dict | None = None, status: int = 400) -> Respons
 
 
 @bp.post("/reports")
+@limiter.limit(api_submissions_per_day, override_defaults=False, exempt_when=is_partner)
 def submit() -> ResponseReturnValue:
+    try:
+        caller = partner()
+    except TokenRejected:
+        return jsonify(error=texts.TOKEN_INVALID), 401, {"WWW-Authenticate": 'Bearer realm="qingfeng"'}
+    if caller is not None:
+        count_use(caller)
     try:
         payload = _json_object(set(_CONTENT_FIELDS) | {"channel", "contact"})
         form = _report_form(payload)
-    except BadPayload as bad:
-        return _bad(str(bad), status=415 if "application/json" in str(bad) else 400)
+    except BodyRefused as bad:
+        return _bad(str(bad), status=bad.status)
     channel = payload.get("channel", WEB_CHANNEL)
     if channel not in CHANNELS:
         return _bad(f"channel 须为以下之一：{'、'.join(CHANNELS)}")
+    refusal = channel_refusal(channel, caller)
+    if refusal:
+        return _bad(refusal, status=403)
     if not form.validate():
         api_names = {field: f"contact.{key}" for key, field in _CONTACT_FIELDS.items()}
         fields = {api_names.get(name, name): errors[0] for name, errors in form.errors.items()}
@@ -115,8 +127,7 @@ def submit() -> ResponseReturnValue:
 
 
 @bp.post("/status")
-@limiter.limit(setting("lookups_per_client"))
-@limiter.shared_limit(setting("lookups_global"), scope="receipt-global", key_func=everyone)
+@lookup_budget
 def status() -> ResponseReturnValue:
     try:
         payload = _json_object({"receipt"})
@@ -124,9 +135,9 @@ def status() -> ResponseReturnValue:
         _within_limits(payload, "StatusQuery")
         if "receipt" not in payload:
             raise BadPayload("请提供 receipt（回执码）。")
-        unlocked = unlock(request_session(), vault(), payload["receipt"])
-    except BadPayload as bad:
-        return _bad(str(bad), status=415 if "application/json" in str(bad) else 400)
+        unlocked = unlock_counted(payload["receipt"])
+    except BodyRefused as bad:
+        return _bad(str(bad), status=bad.status)
     except MalformedReceipt:
         return _bad(texts.RECEIPT_MALFORMED)
     except ReceiptNotFound:

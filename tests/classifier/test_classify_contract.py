@@ -17,6 +17,7 @@ ITEMS = [
 def _installation(tmp_path, monkeypatch, trained):
     data = tmp_path / "var"
     monkeypatch.setenv("QINGFENG_DATA_DIR", str(data))
+    monkeypatch.setenv("QINGFENG_ONE_MACHINE", "1")  # plain init: the passphrase beside the key
     for name in ("QINGFENG_DATABASE_URL", "REDIS_URL", "QINGFENG_OFFICE_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
@@ -60,6 +61,7 @@ def test_standard_input_and_bad_lines(tmp_path, monkeypatch, trained):
 
 def test_refuses_to_run_without_a_model(tmp_path, monkeypatch):
     monkeypatch.setenv("QINGFENG_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("QINGFENG_ONE_MACHINE", "1")
     monkeypatch.delenv("QINGFENG_DATABASE_URL", raising=False)
     runner = CliRunner()
     runner.invoke(main, ["init"])

@@ -6,14 +6,14 @@ from tests.factories import submit_api
 
 
 def test_submit_and_read_back(client, db_session):
-    response = submit_api(client, subject_name="刘某", subject_unit="某县医保局", channel="电话",
+    response = submit_api(client, subject_name="刘某", subject_unit="某县医保局", channel="网络",
                           contact={"name": "陈某", "phone": "13900001111"})
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "submitted" and body["status_label"] == "已提交"
     assert len(body["receipt"].replace(" ", "")) == 20
     report = db_session.scalars(select(Report)).one()
-    assert report.channel == "电话" and report.is_real_name
+    assert report.channel == "网络" and report.is_real_name
     status = client.post("/api/v1/status", json={"receipt": body["receipt"]})
     assert status.status_code == 200 and status.get_json()["status_label"] == "已提交"
 
@@ -44,6 +44,36 @@ def test_field_errors_are_named(client):
     assert set(body["fields"]) == {"description", "contact.phone"}
     body = submit_api(client, subject_name="名" * 51).get_json()
     assert "subject_name 过长" in body["error"]
+
+
+def test_deep_json_gets_a_chinese_400_not_a_crash(client, db_session):
+    for path in ("/api/v1/reports", "/api/v1/status"):
+        for body in ("[" * 100_000, '{"receipt": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}",
+                     # an escaped backslash ends the string: the brackets after it count
+                     r'{"description": "x\\", "b": ' + "[" * 30 + "]" * 30 + "}"):
+            response = client.post(path, data=body, content_type="application/json")
+            assert response.status_code == 400, (path, body[:20])
+            assert response.is_json and "嵌套" in response.get_json()["error"]
+    brackets_in_text = submit_api(client, description="[[[[[[[[[[[[[[[[[[[[[[ 红包 ]]]]]]]]]]]]]]]]")
+    assert brackets_in_text.status_code == 201
+    assert db_session.scalar(select(func.count(Report.id))) == 1
+
+
+def test_a_body_over_the_size_limit_is_refused_unread_and_the_longest_report_fits(client):
+    import json
+
+    from portal.openapi import openapi_document
+
+    huge = client.post("/api/v1/reports", data='{"description": "' + "红" * 200_000 + '"}',
+                       content_type="application/json")
+    assert huge.status_code == 413 and "过大" in huge.get_json()["error"]
+    properties = openapi_document()["components"]["schemas"]["NewReport"]["properties"]
+    longest = {name: "\U00020000" * spec["maxLength"] for name, spec in properties.items()
+               if "maxLength" in spec and name != "area"}
+    raw = json.dumps(longest, ensure_ascii=True)  # every character escaped: 12 bytes each
+    assert len(raw) > 60_000
+    response = client.post("/api/v1/reports", data=raw, content_type="application/json")
+    assert response.status_code == 201, response.get_json()
 
 
 def test_openapi_document_is_served(client):

@@ -55,3 +55,18 @@ def login(triage_app, make_staff):
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
     return as_role
+
+
+def client_at(app, address: str):
+    """A test client whose requests come from `address` (the login limits are per client)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def staff_named(factory, username: str) -> Staff:
+    """The staff row of `username`, as the database has it now."""
+    from sqlalchemy import select
+
+    with factory() as session:
+        return session.scalars(select(Staff).where(Staff.username == username)).one()

@@ -24,6 +24,7 @@ def test_a_correction_is_kept_as_training_feedback(client, login, db_session, of
 
 def _cli(tmp_path, monkeypatch):
     monkeypatch.setenv("QINGFENG_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("QINGFENG_ONE_MACHINE", "1")  # plain init: the passphrase beside the key
     for name in ("QINGFENG_DATABASE_URL", "REDIS_URL", "QINGFENG_OFFICE_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
@@ -40,7 +41,7 @@ def test_user_add_and_audit_verify(tmp_path, monkeypatch):
                                 "--password", "a long password here"]).exit_code == 2
     assert runner.invoke(main, ["user", "add", "--username", "x", "--role", "triage",
                                 "--password", "short"]).exit_code == 2
-    assert runner.invoke(main, ["audit", "verify"]).output.strip() == "audit trail intact"
+    assert runner.invoke(main, ["audit", "verify"]).output.splitlines()[0] == "audit trail intact"
     from models.session import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'qingfeng.db'}")

@@ -92,7 +92,8 @@ def test_opening_a_report_is_audited_and_the_chain_detects_edits(client, context
 def test_rejection_reaches_the_reporter_with_reason_and_channel(client, context, login):
     receipt = submit_api(client, description="医院门口停车太难，停车费太贵了，希望管一管收费。").get_json()["receipt"]
     officer = login("triage")
-    officer.post("/reports/1/reject", data={"reason": "停车收费不属于本平台受理范围", "channel": "12345 热线"})
+    officer.post("/reports/1/reject", data={"reason": "停车收费不属于本平台受理范围", "channel": "12345 热线",
+                                               "confirm": "1"})
     page = client.post("/status", data={"receipt": receipt}).get_data(as_text=True)
     assert "不予受理" in page and "停车收费不属于本平台受理范围" in page and "12345 热线" in page
 
@@ -126,7 +127,8 @@ def test_outcome_values_are_checked(client, context, login, db_session):
     lead = db_session.scalars(select(Lead)).one()
     officer.post(f"/leads/{lead.id}/transfer")
     transfer = db_session.scalars(select(Transfer)).first()
-    page = officer.post(f"/leads/{lead.id}/outcome", data={"transfer_id": transfer.id, "disposal": "初步核实",
+    liaison = login("liaison", "卫健委")  # only the agency that handles it records an outcome
+    page = liaison.post(f"/leads/{lead.id}/outcome", data={"transfer_id": transfer.id, "disposal": "初步核实",
                                                            "discipline_form": "7"}, follow_redirects=True)
     assert "四种形态的取值无效" in page.get_data(as_text=True)
     db_session.expire_all()

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config.data import AGENCIES
 from config.deadlines import load_rules as load_deadline_rules
 from models.base import utcnow
 from models.lead import Feedback, Lead, LeadEvent, Transfer
@@ -64,6 +65,10 @@ def accept_lead(session: Session, lead: Lead, actor: Actor, categories: list[int
         raise WorkflowError("该举报已处理过。")
     if not categories:
         raise WorkflowError("请至少选择一个问题类别。")
+    if agency not in AGENCIES or not set(co_agencies) <= set(AGENCIES):
+        raise WorkflowError("承办或协办单位不在成员单位名单中。")
+    categories = list(dict.fromkeys(categories))
+    co_agencies = list(dict.fromkeys(co_agencies))
     suggested = [c["id"] for c in lead.suggestions]
     session.add(Feedback(report_id=lead.report_id, categories=categories, agency=agency, by=actor.name,
                          corrected=(categories[0] != suggested[0] or agency != lead.agency)))
@@ -86,7 +91,9 @@ def reject_report(session: Session, lead: Lead, actor: Actor, reason: str, chann
         raise WorkflowError("请填写不予受理的理由。")
     lead.state = LEAD_REJECTED
     _event(session, lead, actor, "reject")
-    note = reason.strip() + (f"。建议您向{channel.strip()}反映。" if channel.strip() else "")
+    # One full stop between the reason and the advice, whatever the officer typed at the end.
+    note = reason.strip().rstrip("。.；; ")
+    note += f"。建议您向{channel.strip()}反映。" if channel.strip() else "。"
     public_status(session, lead.report, "rejected", note)
 
 

@@ -1,17 +1,19 @@
 """Dashboard statistics for supervisors: what came in, where it went, how fast it moved.
 
 Every number describes one population: the reports received in [start, end] (whole days,
-stored UTC), optionally narrowed to the leads of one lead agency. All counting is done by the
-database (GROUP BY, COUNT, AVG); Python only receives small grouped results, so the dashboard
-stays fast with 100,000 reports (about a second on a laptop, SQLite or PostgreSQL). Medians
-come from an ORDER BY … OFFSET lookup in the database that returns one or two rows.
+stored UTC), optionally narrowed to the leads of one lead agency. Counts by status, channel,
+month, area, category and agency, and the overdue transfers before today, are sums of the
+per-day aggregate (`stats_aggregate`: a few hundred rows a month instead of every report; at
+most REFRESH_EVERY old). Durations and the transfers falling due today or within the next days
+are read live, from indexes that hold what they need (`ix_leads_durations`, transfers by
+handle_due); medians come from an ORDER BY … OFFSET lookup that returns one or two rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Float, Select, case, extract, func, select
+from sqlalchemy import Float, Select, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -20,8 +22,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from config.data import AGENCIES, AREA_CODES, CATEGORY_COUNT, load_taxonomy
 from models.base import utcnow
 from models.lead import Lead, Transfer
-from models.report import Report
 from models.vocabulary import CHANNELS, PUBLIC_STATUSES
+from triage.services import stats_aggregate as aggregate
 
 UNCLASSIFIED = "未分类"  # area of a report with no lead, or a lead without an area
 NO_LEAD = "无线索"  # lead-agency bucket for reports the triage has not turned into a lead
@@ -81,6 +83,7 @@ class Dashboard:
     to_close: Durations  # lead accepted → lead closed (销号)
     overdue_transfers: int  # unfinished, handle_due < now
     nearly_due_transfers: int  # unfinished, now <= handle_due <= now + NEARLY_DUE_DAYS
+    counted_at: datetime | None = None  # changes up to then are in the counts (the aggregate)
 
     def area_items(self) -> list[tuple[str, int]]:
         """(area code and title, count) pairs for a chart."""
@@ -133,49 +136,33 @@ def _months(start: date, end: date) -> list[str]:
 
 
 class _Scope:
-    """The filter shared by every query: received in range, optionally one lead agency."""
+    """The filter shared by every live query: the leads of the reports received in range
+    (leads.report_received_at is the report's received_at), optionally of one lead agency."""
 
     def __init__(self, start: date, end: date, agency: str | None) -> None:
         self.since = datetime.combine(start, time())
         self.until = datetime.combine(end + timedelta(days=1), time())  # exclusive
         self.agency = agency
 
-    def reports(self, *columns: object, leads: bool = True) -> Select:
-        """SELECT columns FROM reports LEFT JOIN leads, restricted to the scope. The join is
-        left out when `leads` is False and no agency filter needs it."""
-        stmt = select(*columns).select_from(Report)
-        if leads or self.agency is not None:
-            stmt = stmt.outerjoin(Lead, Lead.report_id == Report.id)
-        return self.restrict(stmt)
-
     def restrict(self, stmt: Select) -> Select:
-        stmt = stmt.where(Report.received_at >= self.since, Report.received_at < self.until)
+        stmt = stmt.where(Lead.report_received_at >= self.since, Lead.report_received_at < self.until)
         if self.agency is not None:
             stmt = stmt.where(Lead.agency == self.agency)
         return stmt
 
-    def grouped(self, session: Session, *columns: object,
-                leads: bool = True) -> list[tuple[object, ...]]:
-        """[(*values, number of reports)] grouped by the columns: a few hundred rows at most
-        for the dashboard's low-cardinality columns, whatever the number of reports."""
-        stmt = self.reports(*columns, func.count(Report.id), leads=leads).group_by(*columns)
-        return [tuple(row) for row in session.execute(stmt)]
-
-
-def _sum_by(rows: list[tuple[object, ...]], index: int, key: object = None) -> list[tuple]:
-    """[(value of column `index`, count)] from grouped rows (count last), mapped by `key`."""
-    return [((key(row[index]) if key else row[index]), row[-1]) for row in rows]
-
 
 def _durations(session: Session, scope: _Scope) -> tuple[Durations, Durations]:
     """Received → accepted and accepted → closed, in days, over the leads where both ends are
-    set: count and mean in one aggregate query, medians by ordered lookups."""
-    steps = ((Report.received_at, Lead.accepted_at), (Lead.accepted_at, Lead.closed_at))
+    set: count and mean in one aggregate query, medians by ordered lookups. Every lead read is
+    accepted, which is the condition of ix_leads_durations: the index holds all they need."""
+    steps = ((Lead.report_received_at, Lead.accepted_at), (Lead.accepted_at, Lead.closed_at))
     spans = [days_between(begin, finish) for begin, finish in steps]
+
+    def accepted(*columns: object) -> Select:
+        return scope.restrict(select(*columns).where(Lead.accepted_at.is_not(None)))
+
     # COUNT(expr) and AVG(expr) skip NULLs, and a span is NULL when either end is.
-    aggregates = session.execute(
-        scope.reports(*(f(span) for span in spans for f in (func.count, func.avg)))
-    ).one()
+    aggregates = session.execute(accepted(*(f(span) for span in spans for f in (func.count, func.avg)))).one()
     results = []
     for i, span in enumerate(spans):
         count, mean = int(aggregates[2 * i] or 0), aggregates[2 * i + 1]
@@ -185,7 +172,7 @@ def _durations(session: Session, scope: _Scope) -> tuple[Durations, Durations]:
         # The median: the middle value (odd count) or the two middle values (even count),
         # found by the database through ORDER BY … OFFSET; only one or two rows come back.
         middle = session.scalars(
-            scope.reports(span).where(span.is_not(None)).order_by(span)
+            accepted(span).where(span.is_not(None)).order_by(span)
             .offset((count - 1) // 2).limit(2 - count % 2)
         ).all()
         median = sum(float(v) for v in middle) / len(middle)
@@ -193,29 +180,44 @@ def _durations(session: Session, scope: _Scope) -> tuple[Durations, Durations]:
     return results[0], results[1]
 
 
-def _transfers_due(session: Session, scope: _Scope, now: datetime,
+def _due_live(session: Session, scope: _Scope, since: datetime, until: datetime,
+              through: bool = False) -> int:
+    """Unfinished transfers of the leads in scope with since <= handle_due < until (<= until
+    when `through`): a day or two of due dates, read through ix_transfers_handle_due."""
+    end = Transfer.handle_due <= until if through else Transfer.handle_due < until
+    stmt = aggregate.unfinished_transfers(func.count()).where(Transfer.handle_due >= since, end)
+    return session.scalar(scope.restrict(stmt)) or 0
+
+
+def _transfers_due(session: Session, scope: _Scope, due: list[tuple[date, int]], now: datetime,
                    nearly_days: int) -> tuple[int, int]:
-    """(overdue, nearly due) unfinished transfers of the leads in scope."""
+    """(overdue, nearly due) unfinished transfers of the leads in scope. Whole days before today
+    and between today and the last nearly-due day come from the aggregate (`due`: transfers
+    per day due); today and that last day, cut at a time of day, are read live."""
     soon = now + timedelta(days=nearly_days)
-    overdue = func.sum(case((Transfer.handle_due < now, 1), else_=0))
-    nearly = func.sum(case(((Transfer.handle_due >= now) & (Transfer.handle_due <= soon), 1),
-                           else_=0))
-    stmt = scope.restrict(
-        select(overdue, nearly).select_from(Transfer)
-        .join(Lead, Transfer.lead_id == Lead.id)
-        .join(Report, Lead.report_id == Report.id)
-        .where(Transfer.finished_at.is_(None))
-    )
-    late, close = session.execute(stmt).one()
-    return int(late or 0), int(close or 0)
+    today, last = now.date(), soon.date()
+    midnight, last_midnight = datetime.combine(today, time()), datetime.combine(last, time())
+    overdue = sum(n for day, n in due if day < today) + _due_live(session, scope, midnight, now)
+    if last == today:
+        return overdue, _due_live(session, scope, now, soon, through=True)
+    nearly = (_due_live(session, scope, now, midnight + timedelta(days=1))
+              + sum(n for day, n in due if today < day < last)
+              + _due_live(session, scope, last_midnight, soon, through=True))
+    return overdue, nearly
+
+
+def _by_month(start: date, end: date, by_day: list[tuple[date, int]]) -> dict[str, int]:
+    return _filled(tuple(_months(start, end)), [(f"{day.year:04d}-{day.month:02d}", n) for day, n in by_day])
 
 
 def dashboard(session: Session, start: date, end: date, agency: str | None = None,
-              now: datetime | None = None, nearly_days: int = NEARLY_DUE_DAYS) -> Dashboard:
+              now: datetime | None = None, nearly_days: int = NEARLY_DUE_DAYS,
+              max_age: timedelta = aggregate.REFRESH_EVERY) -> Dashboard:
     """The statistics of the reports received from `start` to `end` (both days included).
 
     `agency` keeps only reports whose lead has that lead agency. Overdue and nearly-due
     transfers are those of the same reports, measured at `now` (default: the current UTC time).
+    The counts come from the aggregate, refreshed first if older than `max_age`.
     """
     if isinstance(start, datetime):
         start = start.date()
@@ -225,34 +227,28 @@ def dashboard(session: Session, start: date, end: date, agency: str | None = Non
         raise ValueError(f"end {end} is before start {start}")
     now = _naive_utc(now) if now is not None else utcnow()
     scope = _Scope(start, end, agency)
+    counted_at = aggregate.fresh(session, max_age)
+    sums = aggregate.totals(session, start, end, agency)
+    counts = sums.by_measure
 
-    # Report columns in one GROUP BY (status × channel × year × month: a few hundred groups);
-    # months by EXTRACT(year), EXTRACT(month), which SQLite compiles to strftime().
-    year = extract("year", Report.received_at)
-    month = extract("month", Report.received_at)
-    report_rows = scope.grouped(session, Report.status, Report.channel, year, month, leads=False)
-    by_status = _filled(tuple(PUBLIC_STATUSES), _sum_by(report_rows, 0))
-    by_channel = _filled(CHANNELS, _sum_by(report_rows, 1))
-    by_month = _filled(tuple(_months(start, end)),
-                       [(f"{int(y):04d}-{int(m):02d}", n) for _, _, y, m, n in report_rows])
-
-    # Lead columns in one GROUP BY (area × category × agency); no lead gives NULLs.
-    lead_rows = scope.grouped(session, Lead.area, Lead.primary_category, Lead.agency)
+    by_status = _filled(tuple(PUBLIC_STATUSES), counts.get(aggregate.STATUS, []))
     by_area = _filled(AREA_CODES + (UNCLASSIFIED,),
-                      _sum_by(lead_rows, 0, lambda code: code or UNCLASSIFIED))
-    by_category = _filled(tuple(range(1, CATEGORY_COUNT + 1)),
-                          [(int(c), n) for _, c, _, n in lead_rows if c is not None])
-    by_agency = _filled(AGENCIES, _sum_by(lead_rows, 2, lambda name: name or NO_LEAD))
+                      [(code or UNCLASSIFIED, n) for code, n in counts.get(aggregate.AREA, [])])
+    by_agency = _filled(AGENCIES, [(name or NO_LEAD, n) for name, n in counts.get(aggregate.AGENCY, [])])
     if not by_agency.get(NO_LEAD):
         by_agency.pop(NO_LEAD, None)
-
     to_accept, to_close = _durations(session, scope)
-    overdue, nearly = _transfers_due(session, scope, now, nearly_days)
+    overdue, nearly = _transfers_due(session, scope, sums.due, now, nearly_days)
     return Dashboard(
         start=start, end=end, agency=agency, now=now,
         total=sum(by_status.values()),
-        by_area=by_area, by_category=by_category, by_agency=by_agency,
-        by_channel=by_channel, by_month=by_month, by_status=by_status,
+        by_area=by_area,
+        by_category=_filled(tuple(range(1, CATEGORY_COUNT + 1)),
+                            [(int(c), n) for c, n in counts.get(aggregate.CATEGORY, [])]),
+        by_agency=by_agency,
+        by_channel=_filled(CHANNELS, counts.get(aggregate.CHANNEL, [])),
+        by_month=_by_month(start, end, sums.by_day),
+        by_status=by_status,
         to_accept=to_accept, to_close=to_close,
-        overdue_transfers=overdue, nearly_due_transfers=nearly,
+        overdue_transfers=overdue, nearly_due_transfers=nearly, counted_at=counted_at,
     )

@@ -12,6 +12,7 @@ from models.lead import Lead, Transfer
 from models.shared import sealed
 from models.session import request_session
 from triage.auth import actor, current_staff, roles
+from triage.forms import small_int
 from triage.services import deadlines
 from triage.services.leads import (
     DISPOSALS, FOLLOW_UPS, RESULTS, WorkflowError, close_lead, extend_transfer, liaison_accept,
@@ -29,6 +30,19 @@ def _visible(query):  # type: ignore[no-untyped-def]
     if staff.role == "liaison":
         query = query.where(Lead.id.in_(select(Transfer.lead_id).where(Transfer.agency == staff.agency)))
     return query
+
+
+# What one agency records on its own part of a lead; a liaison sees only their agency's.
+AGENCY_ACTIONS = frozenset({"transfer_accepted", "progress", "extend", "outcome", "reminder"})
+
+
+def visible_history(lead: Lead, staff) -> list:  # type: ignore[no-untyped-def]
+    """The lead's history as `staff` may see it: a liaison is not shown another agency's
+    acknowledgements, progress notes, extensions or outcomes."""
+    if staff.role != "liaison":
+        return list(lead.history)
+    return [e for e in lead.history
+            if e.action not in AGENCY_ACTIONS or (e.detail or {}).get("agency") == staff.agency]
 
 
 def _lead(lead_id: int) -> Lead:
@@ -52,7 +66,7 @@ def index() -> str:
 
 
 @bp.get("/deadlines")
-@roles("triage", "supervisor")
+@roles("supervisor")
 def due() -> str:
     """Unfinished transfers, the most urgent first: what the supervisor chases and 督办s."""
     rows = request_session().execute(
@@ -69,9 +83,10 @@ def show(lead_id: int) -> str:
     key = office_key()
     summary = sealed.LEAD_SUMMARY.open(key, lead.summary_box, lead.report.uid) if lead.summary_box else ""
     entities = sealed.LEAD_ENTITIES.open(key, lead.entities_box, lead.report.uid)
-    notes = {e.id: sealed.LEAD_NOTE.open(key, e.note_box, lead.report.uid)
-             for e in lead.history if e.note_box}
     staff = current_staff()
+    history = visible_history(lead, staff)
+    notes = {e.id: sealed.LEAD_NOTE.open(key, e.note_box, lead.report.uid)
+             for e in history if e.note_box}
     # A liaison sees who reported only when granted (qingfeng user add --see-contact).
     contact = (sealed.CONTACT.open(key, lead.report.contact_box, lead.report.uid)
                if lead.report.contact_box and (staff.role != "liaison" or staff.can_see_contact) else None)
@@ -81,7 +96,7 @@ def show(lead_id: int) -> str:
     request_session().commit()
     now, rules = utcnow(), load_deadline_rules()
     return render_template("lead/show.html", lead=lead, summary=summary, entities=entities, notes=notes,
-                           contact=contact,
+                           contact=contact, history=history,
                            state=lambda t: deadlines.state(t, now, rules), disposals=DISPOSALS,
                            results=RESULTS, follow_ups=FOLLOW_UPS, staff=current_staff())
 
@@ -98,9 +113,10 @@ def _do(lead_id: int, step) -> Response:  # type: ignore[no-untyped-def]
 
 
 def _transfer(lead: Lead) -> Transfer:
+    """The transfer the form names — one of the liaison's own agency, never another's."""
     transfer_id = request.form.get("transfer_id", "")
     for transfer in lead.transfers:
-        if str(transfer.id) == transfer_id:
+        if str(transfer.id) == transfer_id and transfer.agency == current_staff().agency:
             return transfer
     raise WorkflowError("转办记录不存在。")
 
@@ -122,13 +138,13 @@ def supervise_view(lead_id: int) -> Response:
 
 
 @bp.post("/<int:lead_id>/acknowledge")
-@roles("liaison", *STAFF)
+@roles("liaison")
 def acknowledge(lead_id: int) -> Response:
     return _do(lead_id, lambda lead: liaison_accept(request_session(), _transfer(lead), actor(), _agency()))
 
 
 @bp.post("/<int:lead_id>/progress")
-@roles("liaison", *STAFF)
+@roles("liaison")
 def progress(lead_id: int) -> Response:
     return _do(lead_id, lambda lead: record_progress(
         request_session(), _transfer(lead), actor(), _agency(), request.form.get("note", ""),
@@ -136,27 +152,27 @@ def progress(lead_id: int) -> Response:
 
 
 @bp.post("/<int:lead_id>/extend")
-@roles("liaison", *STAFF)
+@roles("liaison")
 def extend(lead_id: int) -> Response:
-    days = int(request.form.get("days", "0")) if request.form.get("days", "").isdigit() else 0
+    days = small_int(request.form.get("days")) or 0
     return _do(lead_id, lambda lead: extend_transfer(
         request_session(), _transfer(lead), actor(), _agency(), request.form.get("reason", ""), days))
 
 
 @bp.post("/<int:lead_id>/outcome")
-@roles("liaison", *STAFF)
+@roles("liaison")
 def outcome(lead_id: int) -> Response:
     form = request.form
     stats = {"unit_type": form.get("unit_type") or None, "cadre_rank": form.get("cadre_rank") or None,
-             "discipline_form": int(form["discipline_form"]) if form.get("discipline_form", "").isdigit() else None,
-             "admin_penalty": form.get("admin_penalty") == "1", "publicised": form.get("publicised") == "1",
-             "rules_improved": int(form["rules_improved"]) if form.get("rules_improved", "").isdigit() else 0}
+             "discipline_form": small_int(form.get("discipline_form")),
+             "admin_penalty": "行政处罚" in form.getlist("follow_ups"), "publicised": form.get("publicised") == "1",
+             "rules_improved": small_int(form.get("rules_improved")) or 0}
     return _do(lead_id, lambda lead: record_outcome(
         request_session(), _transfer(lead), actor(), _agency(), form.get("disposal", ""),
         form.get("result", ""), form.getlist("follow_ups"), stats))
 
 
 @bp.post("/<int:lead_id>/close")
-@roles("supervisor", "triage")
+@roles("supervisor")
 def close(lead_id: int) -> Response:
     return _do(lead_id, lambda lead: close_lead(request_session(), lead, actor(), request.form.get("reply", "")))

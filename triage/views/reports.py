@@ -7,8 +7,11 @@ from sqlalchemy import select
 from models.lead import Lead, ReportLink
 from models.report import Attachment, Report
 from models.shared import sealed
+from models.vocabulary import LEAD_DRAFT
+from models.shared.evidence import download_type, sealed_bytes
 from models.session import request_session
 from triage.auth import actor, current_staff, roles
+from triage.forms import small_int
 from triage.services.audit import record
 from triage.services.leads import WorkflowError, accept_lead, merge_report, reject_report, send_message
 from triage.views import office_key
@@ -22,6 +25,11 @@ def _report(report_id: int) -> Report:
     if report is None:
         abort(404)
     return report
+
+
+def _transferred_to(report: Report, agency: str | None) -> bool:
+    lead = _lead(report)
+    return lead is not None and any(t.agency == agency for t in lead.transfers)
 
 
 def _lead(report: Report) -> Lead | None:
@@ -55,7 +63,8 @@ def show(report_id: int) -> str:
     record(request_session(), actor(), "open_report", f"report:{report.id}")
     request_session().commit()
     links = request_session().scalars(select(ReportLink).where(ReportLink.report_id == report.id)).all()
-    return render_template("report/show.html", report=report, lead=_lead(report), links=links, **data)
+    return render_template("report/show.html", report=report, lead=_lead(report), links=links,
+                           next_report=next_in_queue(report.id), **data)
 
 
 @bp.get("/<int:report_id>/attachments/<int:attachment_id>")
@@ -66,15 +75,19 @@ def attachment(report_id: int, attachment_id: int) -> Response:
     if item is None or item.report_id != report.id:
         abort(404)
     meta = sealed.ATTACHMENT_META.open(office_key(), item.meta_box, report.uid, item.storage_name)
-    path = current_app.config["QINGFENG"].paths.uploads / item.storage_name
-    data = sealed.ATTACHMENT.open(office_key(), path.read_bytes(), report.uid, item.storage_name)
+    box = sealed_bytes(item, current_app.config["QINGFENG"].paths.uploads)
+    data = sealed.ATTACHMENT.open(office_key(), box, report.uid, item.storage_name)
     record(request_session(), actor(), "open_attachment", f"attachment:{item.id}")
     request_session().commit()
-    # Images were re-encoded at intake (no metadata left) and may be shown inline; the rest
-    # is downloaded, never rendered by the browser.
-    disposition = "inline" if meta["stripped"] and request.args.get("inline") else "attachment"
-    return Response(data, mimetype=meta["content_type"], headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''" + _quote(meta["filename"])})
+    # Type and name come from the bytes, not from what was stored (older rows kept the
+    # reporter's extension). Images were re-encoded at intake (no metadata left) and may be
+    # shown inline; the rest is downloaded, never rendered or sniffed by the browser.
+    content_type, filename = download_type(data, meta["filename"])
+    inline = meta["stripped"] and content_type.startswith("image/") and request.args.get("inline")
+    return Response(data, mimetype=content_type, headers={
+        "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''"
+                               + _quote(filename),
+        "X-Content-Type-Options": "nosniff"})
 
 
 def _quote(name: str) -> str:
@@ -83,7 +96,9 @@ def _quote(name: str) -> str:
     return quote(name, safe="")
 
 
-def _act(report_id: int, step) -> Response:  # type: ignore[no-untyped-def]
+def _act(report_id: int, step, done: str = "") -> Response:  # type: ignore[no-untyped-def]
+    """Run one decision on a report's lead; confirm it (`done`, formatted with the lead) or
+    say why it was refused, and come back to the report with 下一件 offered."""
     report = _report(report_id)
     lead = _lead(report)
     if lead is None:
@@ -92,35 +107,61 @@ def _act(report_id: int, step) -> Response:  # type: ignore[no-untyped-def]
     try:
         step(report, lead)
         request_session().commit()
+        if done:
+            flash(done.format(lead=lead, target=_merged_into(lead)))
     except WorkflowError as refused:
         request_session().rollback()
         flash(str(refused))
     return redirect(url_for("reports.show", report_id=report_id))
 
 
+def _merged_into(lead: Lead) -> str:
+    if lead.merged_into_id is None:
+        return ""
+    return request_session().get(Lead, lead.merged_into_id).ledger_number or ""
+
+
+def next_in_queue(report_id: int) -> int | None:
+    """The report after this one in the queue (drafts, priority first, oldest first)."""
+    return request_session().scalar(
+        select(Lead.report_id).where(Lead.state == LEAD_DRAFT, Lead.report_id != report_id)
+        .order_by(Lead.priority.desc(), Lead.report_id).limit(1))
+
+
+def _confirmed(what: str) -> None:
+    if request.form.get("confirm") != "1":
+        raise WorkflowError(f"请勾选确认后再{what}。")
+
+
 @bp.post("/<int:report_id>/accept")
 @roles(*READERS)
 def accept(report_id: int) -> Response:
     form = request.form
-    categories = [int(c) for c in form.getlist("categories") if c.isdigit() and 1 <= int(c) <= 32]
+    categories = [n for n in map(small_int, form.getlist("categories")) if n and 1 <= n <= 32]
     prefix = current_app.extensions["qingfeng_jurisdiction"].short_name
     return _act(report_id, lambda report, lead: accept_lead(
         request_session(), lead, actor(), categories, form.get("agency", lead.agency),
-        form.getlist("co_agencies"), form.get("summary", ""), office_key().public_key(), prefix))
+        form.getlist("co_agencies"), form.get("summary", ""), office_key().public_key(), prefix),
+        done="已受理并登记，台账编号 {lead.ledger_number}。")
 
 
 @bp.post("/<int:report_id>/reject")
 @roles(*READERS)
 def reject(report_id: int) -> Response:
-    return _act(report_id, lambda report, lead: reject_report(
-        request_session(), lead, actor(), request.form.get("reason", ""), request.form.get("channel", "")))
+    def step(report: Report, lead: Lead) -> None:
+        _confirmed("不予受理")
+        reject_report(request_session(), lead, actor(), request.form.get("reason", ""),
+                      request.form.get("channel", ""))
+    return _act(report_id, step, done="已不予受理；举报人凭回执码可看到理由和建议的反映渠道。")
 
 
 @bp.post("/<int:report_id>/merge")
 @roles(*READERS)
 def merge(report_id: int) -> Response:
-    return _act(report_id, lambda report, lead: merge_report(
-        request_session(), lead, actor(), request.form.get("ledger_number", "")))
+    def step(report: Report, lead: Lead) -> None:
+        _confirmed("并案")
+        merge_report(request_session(), lead, actor(), request.form.get("ledger_number", ""))
+    return _act(report_id, step, done="已并入 {target}。")
 
 
 @bp.post("/<int:report_id>/tags")
@@ -137,6 +178,9 @@ def tags(report_id: int) -> Response:
 @roles("triage", "supervisor", "liaison")
 def message(report_id: int) -> Response:
     report = _report(report_id)
+    staff = current_staff()
+    if staff.role == "liaison" and not _transferred_to(report, staff.agency):
+        abort(404)  # a liaison writes only on reports transferred to their agency
     try:
         send_message(request_session(), report, actor(), request.form.get("text", ""))
         request_session().commit()

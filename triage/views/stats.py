@@ -36,7 +36,7 @@ def _agency() -> str | None:
 
 
 @bp.get("/stats/")
-@roles("supervisor", "triage")
+@roles("supervisor")
 def index() -> str:
     start, end = _range()
     board = dashboard(request_session(), start, end, _agency())
@@ -48,7 +48,7 @@ def index() -> str:
 
 
 @bp.get("/exports/")
-@roles("supervisor", "triage")
+@roles("supervisor")
 def exports() -> str:
     start, end = _range()
     return render_template("export/index.html", titles=TITLES, formats=FORMATS, agencies=AGENCIES,
@@ -56,7 +56,7 @@ def exports() -> str:
 
 
 @bp.get("/exports/download")
-@roles("supervisor", "triage")
+@roles("supervisor")
 def download() -> Response:
     start, end = _range()
     kind, fmt = request.args.get("kind", ""), request.args.get("format", "xlsx")
