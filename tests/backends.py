@@ -71,3 +71,14 @@ class PostgresDatabases:
             for name in self.created:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.created.clear()
+
+
+def service_env(**values: str) -> dict[str, str]:
+    """The environment for a `qingfeng` subprocess: this one without any QINGFENG_ setting or
+    REDIS_URL, plus `values`. These machines run everything as root, and the commands refuse
+    root outside one-machine mode: the tests say so explicitly (QINGFENG_ALLOW_ROOT)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("QINGFENG_") and k != "REDIS_URL"}
+    if os.geteuid() == 0:
+        env["QINGFENG_ALLOW_ROOT"] = "1"
+    return env | values

@@ -1,6 +1,7 @@
 """Shared fixtures: settings on a fresh data folder, apps, clients, sessions, keys."""
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,11 @@ from models import Base
 from triage.keys import generate_office_keys, load_office_private_key, private_key_path
 from models.session import make_engine, make_sessionmaker
 from tests.backends import PostgresDatabases, postgres_reason, require
+
+# These machines run the tests as root; the commands refuse root outside one-machine mode
+# unless told (tests/test_service_user.py checks the refusal and the drop to a service user).
+if os.geteuid() == 0:
+    os.environ.setdefault("QINGFENG_ALLOW_ROOT", "1")
 
 # Cheap scrypt for tests (the real cost is measured in bench/intake.py).
 TEST_KDF = KdfParams(n=16, r=1, p=1)
@@ -167,6 +173,32 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("artifacts")
     model, metadata = train(training_examples())
     save_artifact(root, model, metadata, ARTIFACT_SECRET)
+    loaded, metadata = load_artifact(root, ARTIFACT_SECRET)
+    return root, loaded, metadata
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory):
+    """(artifact root, model, metadata) of a quick model — ten texts per class, no threshold
+    calibration — for the tests of processes and faults, where what the model says does not
+    matter but that a real, signed model loads does."""
+    from collections import defaultdict
+
+    from triage.classifier.artifact import load_artifact, save_artifact
+    from triage.classifier.fitting import Analyses, fit_unthresholded
+    from triage.classifier.pipeline import SHIPPED
+    from triage.classifier.train import data_hash, training_examples
+
+    per_class: dict[int, list] = defaultdict(list)
+    for example in training_examples():
+        key = example.categories[0] if example.categories else 0
+        if len(per_class[key]) < 10:
+            per_class[key].append(example)
+    examples = [e for group in per_class.values() for e in group]
+    model = fit_unthresholded(examples, SHIPPED, Analyses(), "m-small-test")
+    root = tmp_path_factory.mktemp("small-artifacts")
+    save_artifact(root, model, {"examples": len(examples), "data_sha256": data_hash(examples),
+                                "held_out": {}, "design": {}}, ARTIFACT_SECRET)
     loaded, metadata = load_artifact(root, ARTIFACT_SECRET)
     return root, loaded, metadata
 

@@ -18,7 +18,8 @@ OFFICE_APP = ("triage", "triage.views", "triage.auth", "triage.security", "triag
 WORKER = ("triage.jobs", "triage.worker", "triage.runner", "triage.sweep", "triage.engine",
           "triage.routing", "triage.extract", "triage.linking", "triage.classifier")
 OFFICE_SERVICES = ("triage.services", "triage.keys")
-TOP = ("triage.server", "triage.cli", "triage.cli_office", "triage.cli_triage")
+TOP = ("triage.server", "triage.cli", "triage.cli_office", "triage.cli_triage", "triage.cli_ops",
+       "triage.cli_tokens")
 # What loading the office private key takes; none of it may be reachable from the portal.
 PRIVATE_KEY_MARKERS = ("load_pem_private_key", "load_office_private_key", "office.key",
                        "OFFICE_PASSPHRASE", "office_passphrase")

@@ -8,6 +8,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.backends import service_env
+
 BIN = Path(sys.executable).parent / "qingfeng"
 
 
@@ -28,8 +30,7 @@ def _get(url: str, body: dict | None = None):
 
 
 def test_serve_runs_portal_and_office_and_writes_no_address(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QINGFENG_") and k != "REDIS_URL"}
-    env["QINGFENG_DATA_DIR"] = str(tmp_path / "var")
+    env = service_env(QINGFENG_DATA_DIR=str(tmp_path / "var"), QINGFENG_ONE_MACHINE="1")
     subprocess.run([str(BIN), "init"], env=env, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--workers", "1"], env=env,
@@ -60,9 +61,7 @@ def test_serve_runs_portal_and_office_and_writes_no_address(tmp_path):
 
 
 def _env(data: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QINGFENG_") and k != "REDIS_URL"}
-    env["QINGFENG_DATA_DIR"] = str(data)
-    return env
+    return service_env(QINGFENG_DATA_DIR=str(data), QINGFENG_ONE_MACHINE="1")  # plain init
 
 
 def _portal_host(tmp_path: Path) -> tuple[Path, Path, dict]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import REDIS_TEST_URL, postgres_reason, redis_reason, require
+from tests.backends import REDIS_TEST_URL, postgres_reason, redis_reason, require, service_env
 from tests.deployment import NEVER_FOR_PORTAL, ROLES
 
 BIN = Path(sys.executable).parent / "qingfeng"
@@ -170,7 +170,7 @@ def _role_folder(source: Path, target: Path, role: str) -> None:
 
 
 @pytest.fixture
-def installation(tmp_path, pg_databases, trained):
+def installation(tmp_path, pg_databases, small_model):
     """Secrets as an operator passes them (environment), the schema on a fresh PostgreSQL
     database, the office keys, and the session's model signed for this installation."""
     require(postgres_reason())
@@ -190,13 +190,13 @@ def installation(tmp_path, pg_databases, trained):
     common = {"QINGFENG_DATABASE_URL": pg_databases.create(), "REDIS_URL": redis_url,
               "QINGFENG_JURISDICTION": "changjiang"}
     setup = tmp_path / "setup"
-    base_env = {k: v for k, v in os.environ.items()
-                if not k.startswith("QINGFENG_") and k != "REDIS_URL"}
+    # Plain http on loopback here: the office's Secure cookie (on by default) would not come back.
+    base_env = service_env(QINGFENG_COOKIE_SECURE="0")
     run = subprocess.run([str(BIN), "init"], env=base_env | common | env_secrets
                          | {"QINGFENG_DATA_DIR": str(setup)}, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert not (setup / "secrets" / "office_passphrase").exists()  # never beside the key
-    _, model, metadata = trained
+    _, model, metadata = small_model
     save_artifact(setup / "artifacts", model, metadata,
                   bytes.fromhex(env_secrets["QINGFENG_OFFICE_SECRET_KEY"]))
     yield {"setup": setup, "base_env": base_env, "common": common, "secrets": env_secrets}

@@ -98,6 +98,11 @@ def install(runtime: Runtime) -> None:
     _runtime = runtime
 
 
+def current_runtime() -> Runtime | None:
+    """The runtime installed in this process, if any."""
+    return _runtime
+
+
 def run_triage(report_id: int) -> str:
     """RQ entry point for one report."""
     global _runtime

@@ -105,6 +105,7 @@ def _gunicorn_options(host: str, port: int, workers: int, threads: int, error_lo
         "loglevel": "warning",
         "timeout": 60,
         "forwarded_allow_ips": "127.0.0.1",
+        "logger_class": "models.shared.logs.HourLogger",
     }
 
 
@@ -114,7 +115,8 @@ def exec_portal(host: str, port: int, workers: int, threads: int, error_log: Pat
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
             "--error-logfile", str(error_log), "--log-level", "warning", "--timeout", "60",
-            "--forwarded-allow-ips", "127.0.0.1", "portal:create_app()"]  # no --access-logfile
+            "--forwarded-allow-ips", "127.0.0.1", "--logger-class", "models.shared.logs.HourLogger",
+            "portal:create_app()"]  # no --access-logfile
     os.execv(sys.executable, args)
 
 

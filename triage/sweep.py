@@ -6,6 +6,8 @@ database still says `queued`, so a job's presence is checked in Redis, not trust
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,13 +38,44 @@ def sweep(handoff: Handoff, factory: sessionmaker[Session], redis_url: str | Non
     return handed
 
 
+# Seconds without a heartbeat after which a worker counts as dead (triage.worker beats every
+# few seconds: its WORKER_TTL is 20).
+SILENT_WORKER = 30
+
 def job_alive(redis_url: str, report_id: int) -> bool:
-    """Whether the report's RQ job is waiting or running."""
+    """Whether the report's RQ job is waiting, or running on a worker that is still alive.
+
+    A job "queued" that is in no queue, or a job RQ lists as "started" whose worker sent no heartbeat for SILENT_WORKER seconds (or
+    whose worker key is gone) was abandoned by a killed worker: it counts as dead, so the sweep
+    hands the report over again within seconds instead of waiting for RQ's own clean-up
+    (minutes; RQ keeps a dead worker's key for a minute more). A live worker beats every few
+    seconds while it waits and before each job, and a triage job takes milliseconds. The job is
+    idempotent: a double run is harmless.
+    """
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
+    from rq.utils import utcparse
+    from rq.worker import Worker
 
+    connection = rq_queue(redis_url).connection
     try:
-        job = Job.fetch(job_id(report_id), connection=rq_queue(redis_url).connection)
+        job = Job.fetch(job_id(report_id), connection=connection)
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=False) in ("queued", "started", "deferred", "scheduled")
+    status = job.get_status(refresh=False)
+    if status == "queued":
+        # Queued, and really in the queue: RQ first moves a job to its worker's intermediate
+        # list and only then marks it started, so a worker killed in between leaves it
+        # "queued" in no queue, where nothing would ever take it.
+        return connection.lpos(rq_queue(redis_url).key, job.id) is not None
+    if status in ("deferred", "scheduled"):
+        return True
+    if status != "started":
+        return False
+    if not job.worker_name:
+        return True  # between RQ's two writes when the job starts
+    beat = connection.hget(Worker.redis_worker_namespace_prefix + job.worker_name, "last_heartbeat")
+    if not beat:
+        return False
+    silent = datetime.now(UTC) - utcparse(beat.decode())
+    return silent.total_seconds() < SILENT_WORKER

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 
@@ -134,7 +136,7 @@ def calibrate_thresholds(unseen: Unseen, max_turned_away: float = MAX_TURNED_AWA
         cells = [in_band] + [in_band & (registers == r) for r in set(unseen.registers)]
         ceiling = min(_highest_keeping(unseen.scores[c], unseen.kept[c], max_turned_away)
                       for c in cells if c.sum() >= MIN_CELL or c is in_band)
-        thresholds.append(round(min(enough, ceiling), 4))
+        thresholds.append(math.floor(min(enough, ceiling) * 1e4) / 1e4)  # never round up
     return tuple(thresholds)
 
 
