@@ -42,6 +42,20 @@ class IntegrityAccount:
 
 
 @dataclass(frozen=True)
+class SiteRecord:
+    """What Chinese government sites show at the foot of every page, each shown only when the
+    jurisdiction file gives it: the sponsor (主办单位), the ICP filing (ICP备案), the public
+    security filing (公安备案), the site identifier (网站标识码), and links to the rules the
+    promises rest on (检举控告 rules, 医保举报奖励办法)."""
+
+    sponsor: str = ""
+    icp: str = ""
+    police_record: str = ""
+    site_code: str = ""
+    rules: tuple[tuple[str, str], ...] = ()  # (title, https URL)
+
+
+@dataclass(frozen=True)
 class Jurisdiction:
     key: str
     name: str
@@ -54,6 +68,7 @@ class Jurisdiction:
     email: str
     postal_address: str
     integrity_account: IntegrityAccount
+    site: SiteRecord = SiteRecord()
 
     def agency(self, key: str) -> Agency:
         """The agency with this short name."""
@@ -152,7 +167,20 @@ def parse_jurisdiction(key: str, data: dict) -> Jurisdiction:
         integrity_account=IntegrityAccount(
             *(_require(account, f, f"{where} [integrity_account]") for f in ("holder", "bank", "number", "remark"))
         ),
+        site=_site(data.get("site") or {}, f"{where} [site]"),
     )
+
+
+def _site(raw: dict, where: str) -> SiteRecord:
+    rules = []
+    for i, rule in enumerate(raw.get("rules") or []):
+        title, url = _require(rule, "title", f"{where} rules[{i}]"), _require(rule, "url", f"{where} rules[{i}]")
+        if not url.startswith("https://"):
+            raise ConfigError(f"{where} rules[{i}]: url must start with https:// ({url})")
+        rules.append((title, url))
+    return SiteRecord(sponsor=str(raw.get("sponsor") or ""), icp=str(raw.get("icp") or ""),
+                      police_record=str(raw.get("police_record") or ""),
+                      site_code=str(raw.get("site_code") or ""), rules=tuple(rules))
 
 
 def parse_taxonomy(data: dict) -> Taxonomy:

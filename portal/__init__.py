@@ -9,6 +9,7 @@ from flask import Flask
 
 from config.checks import validate_data_files
 from config.data import load_jurisdiction, load_taxonomy
+from models.shared.content import SUBJECT_LEVELS, SUBJECT_TYPES
 from config.settings import PortalSettings, portal_settings_from_env
 from models.session import install_request_sessions, make_engine, make_sessionmaker
 from models.shared.handoff import Handoff, default_handoff
@@ -30,6 +31,7 @@ def create_app(settings: PortalSettings | None = None, handoff: Handoff | None =
         SESSION_COOKIE_NAME="qf_portal",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
         # Room for the evidence limit plus the form fields; beyond it werkzeug answers 413.
         MAX_CONTENT_LENGTH=settings.max_attachments * settings.max_attachment_bytes + 1024 * 1024,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
@@ -58,6 +60,7 @@ def create_app(settings: PortalSettings | None = None, handoff: Handoff | None =
         return {
             "jurisdiction": app.extensions["qingfeng_jurisdiction"],
             "taxonomy": app.extensions["qingfeng_taxonomy"],
+            "choices": {"subject_level": SUBJECT_LEVELS, "subject_type": SUBJECT_TYPES},
         }
 
     return app

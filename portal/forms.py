@@ -5,14 +5,20 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, StringField
+from wtforms import BooleanField, HiddenField, MultipleFileField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from models.shared.content import SUBJECT_FIELDS, UNKNOWN
-from models.shared.forms import PHONE, ReportFields, clean_text, text_field, valid_unicode
+from models.shared.forms import ReportFields, is_phone, clean_text, text_field, valid_unicode
+from portal.once import new_token
 
 __all__ = ["ReportFields", "ReportForm", "ReceiptForm", "ReplyForm", "EvidenceForm",
            "AcknowledgeForm", "DisclosureForm"]
+
+
+def _once() -> HiddenField:
+    """The form's one-time token (portal/once.py): a resend of the same form stores nothing."""
+    return HiddenField(default=new_token, validators=[Length(max=40)])
 
 
 def _long_text(label: str, minimum: int, maximum: int):  # type: ignore[no-untyped-def]
@@ -30,6 +36,7 @@ class ReportForm(ReportFields):
     subject_unit_unknown = BooleanField(UNKNOWN)
     subject_post_unknown = BooleanField(UNKNOWN)
     evidence = MultipleFileField("证据材料")
+    once = _once()
     # Hidden from people by CSS and aria-hidden; bots fill every field.
     website = StringField("网址")
 
@@ -51,15 +58,19 @@ class ReceiptForm(FlaskForm):
         "回执码",
         validators=[DataRequired(message="请输入回执码。"), Length(max=60), valid_unicode],
         filters=[clean_text],
+        # Digits and spaces: the phone opens its number pad, not a Chinese keyboard.
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"},
     )
 
 
 class ReplyForm(ReceiptForm):
     body = _long_text("回复内容", 2, 3000)
+    once = _once()
 
 
 class EvidenceForm(ReceiptForm):
     evidence = MultipleFileField("补充证据")
+    once = _once()
 
 
 class AcknowledgeForm(FlaskForm):
@@ -76,11 +87,12 @@ class DisclosureForm(FlaskForm):
     description = _long_text("说明的问题", 10, 5000)
     amount_yuan = _text("上交金额（元）", 20)
     goods = _text("上交物品", 200)
+    once = _once()
 
     def validate_amount_yuan(self, field: StringField) -> None:
         if field.data and not re.fullmatch(r"\d{1,12}(\.\d{1,2})?", field.data.replace(",", "")):
             raise ValidationError("上交金额请填写数字，例如 5000 或 5000.50。")
 
     def validate_phone(self, field: StringField) -> None:
-        if field.data and not PHONE.match(field.data):
-            raise ValidationError("联系电话格式不正确。")
+        if field.data and not is_phone(field.data):
+            raise ValidationError("联系电话格式不正确，请填写 11 位手机号或带区号的座机号。")

@@ -15,6 +15,8 @@ def submit_form(client: FlaskClient, **fields: object):
     data = {"description": SAMPLE_TEXT}
     data.update(fields)
     response = client.post("/report", data=data, content_type="multipart/form-data")
+    if response.status_code == 303:  # stored: the receipt is shown by the GET it redirects to
+        response = client.get(response.headers["Location"])
     match = RECEIPT.search(response.get_data(as_text=True))
     return response, (match.group(1) if match else None)
 

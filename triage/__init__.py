@@ -7,6 +7,7 @@ from config.checks import validate_data_files
 from config.data import load_jurisdiction, load_taxonomy
 from config.office_settings import TriageSettings, triage_settings_from_env
 from models.shared.sealing import SealError
+from triage.history import sentence
 from triage.keys import load_office_private_key, private_key_path
 from models import vocabulary
 from models.session import install_request_sessions, make_engine, make_sessionmaker
@@ -28,6 +29,7 @@ def create_app(settings: TriageSettings | None = None, handoff: Handoff | None =
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
         QINGFENG=settings,
     )
     app.extensions["qingfeng_jurisdiction"] = load_jurisdiction(settings.jurisdiction)
@@ -40,13 +42,16 @@ def create_app(settings: TriageSettings | None = None, handoff: Handoff | None =
     from triage.auth import bp as auth_bp
     from triage.auth import enforce_login
     from triage.security import install_security
-    from triage.views import audit, disclosures, intake, leads, queue, reports, stats
+    from triage.views import admin, audit, disclosures, intake, leads, queue, reports, stats
 
     install_security(app, settings)
     app.before_request(enforce_login)
     for blueprint in (auth_bp, queue.bp, reports.bp, leads.bp, audit.bp, stats.bp, intake.bp,
-                      disclosures.bp):
+                      disclosures.bp, admin.bp):
         app.register_blueprint(blueprint)
+
+    taxonomy = app.extensions["qingfeng_taxonomy"]
+    app.add_template_filter(lambda event: sentence(event, taxonomy), "history_sentence")
 
     @app.context_processor
     def data() -> dict:

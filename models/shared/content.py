@@ -19,11 +19,19 @@ class FieldSpec:
     choices: tuple[str, ...] = ()  # when set, the only values allowed
 
 
+SUBJECT_LEVELS = ("普通人员", "中层干部", "科级", "处级", "厅局级及以上")
+SUBJECT_TYPES = ("公立医院", "民营医院", "基层医疗卫生机构", "药店", "医药企业", "行政机关",
+                 "学会协会等社会组织", "其他")
+
 # The order is the form's order. `area` is the reporter's own guess of the problem area (A–F).
 CONTENT_FIELDS = (
     FieldSpec("subject_name", "被反映人姓名", 50),
     FieldSpec("subject_unit", "被反映人单位", 100),
     FieldSpec("subject_post", "被反映人职务", 50),
+    # What 12388 and the insurance bureau's forms ask: the rank decides who has jurisdiction
+    # (纪委监委 by 干部管理权限), the kind of body who handles it (卫健委, 医保局, 市场监管局).
+    FieldSpec("subject_level", "被反映人级别", 10, choices=SUBJECT_LEVELS),
+    FieldSpec("subject_type", "举报对象类型", 12, choices=SUBJECT_TYPES),
     FieldSpec("area", "问题领域", 1, choices=("A", "B", "C", "D", "E", "F")),
     FieldSpec("event_time", "发生时间", 100),
     FieldSpec("event_place", "发生地点", 100),
@@ -51,6 +59,8 @@ class ReportContent:
     subject_name: str = ""
     subject_unit: str = ""
     subject_post: str = ""
+    subject_level: str = ""
+    subject_type: str = ""
     area: str = ""
     event_time: str = ""
     event_place: str = ""

@@ -13,7 +13,14 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 from models.shared.content import CONTACT_FIELDS, CONTENT_FIELDS, FieldSpec
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
+# A number a caller can be reached on: an 11-digit mobile (1[3-9]…), or a landline with its
+# area code (0 + 2–3 digits, then 7–8 digits), with or without +86, spaces and hyphens. Seven
+# digits alone reach nobody, and a real-name reporter would lose the promised reply.
+PHONE = re.compile(r"^(?:\+?86)?(?:1[3-9][0-9]{9}|0[1-9][0-9]{1,2}[0-9]{7,8})$")
+
+
+def is_phone(text: str) -> bool:
+    return bool(PHONE.match(re.sub(r"[ \-]", "", text)))
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -69,8 +76,8 @@ class ReportFields(FlaskForm):
     """The content of a report: what the web form and the API both accept."""
 
     def validate_contact_phone(self, field: StringField) -> None:
-        if field.data and not PHONE.match(field.data):
-            raise ValidationError("联系电话格式不正确，请填写手机号或带区号的座机号。")
+        if field.data and not is_phone(field.data):
+            raise ValidationError("联系电话格式不正确，请填写 11 位手机号或带区号的座机号（如 0798-8335305）。")
 
     def validate_contact_id_number(self, field: StringField) -> None:
         if field.data and not id_number_ok(field.data):

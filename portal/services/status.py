@@ -1,7 +1,8 @@
 """What a receipt holder can do: read the status and office messages, reply, add evidence."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -53,6 +54,7 @@ class StatusView:
     messages: list[ShownMessage]
     kind: str  # "report" or "disclosure"
     reference: str = ""
+    evidence: list[tuple[date, int]] = field(default_factory=list)  # files sent, per day
 
 
 def unlock(session: Session, vault: Vault, typed: str) -> Unlocked:
@@ -91,7 +93,9 @@ def read_status(unlocked: Unlocked) -> StatusView:
         for e in report.events
     ]
     messages = [_shown(keys, report, m) for m in report.messages]
-    return StatusView(report.status, PUBLIC_STATUSES[report.status], steps, messages, "report")
+    per_day = Counter(a.created_at.date() for a in report.attachments)  # names are sealed
+    return StatusView(report.status, PUBLIC_STATUSES[report.status], steps, messages, "report",
+                      evidence=sorted(per_day.items()))
 
 
 def _shown(keys: ReceiptKeys, report: Report, message: Message) -> ShownMessage:
@@ -122,12 +126,12 @@ def add_reply(session: Session, vault: Vault, unlocked: Unlocked, body: str) -> 
 
 
 def add_evidence(session: Session, vault: Vault, unlocked: Unlocked, evidence: list[Evidence]) -> int:
-    """More evidence for an existing report; returns how many files were stored."""
+    """More evidence for an existing report, stored in one commit; returns how many files."""
     report = _report_of(unlocked)
-    written = store_evidence(vault, report, evidence)
+    added = store_evidence(vault, report, evidence)
     report.triage_state = TRIAGE_PENDING
-    commit_or_discard(session, written)
-    return len(written)
+    commit_or_discard(session)
+    return len(added)
 
 
 def _report_of(unlocked: Unlocked) -> Report:

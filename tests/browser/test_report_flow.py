@@ -39,8 +39,8 @@ def test_report_receipt_status_without_javascript(browser, live_portal):
     receipt = page.text_content("[data-receipt]").strip()
     assert len(receipt.replace(" ", "")) == 20
     page.check("#noted")
-    page.click("text=完成")
-    assert "感谢您的举报" in page.content()
+    page.click("button:has-text('完成')")
+    assert "感谢您的举报" in page.content(), page.inner_text("main")
 
     page.goto(live_portal + "/status")
     page.fill("#receipt", receipt)

@@ -125,7 +125,7 @@ def test_disclosure_receipt_reads_its_status_but_cannot_post(client):
 
     page = client.post("/disclosure", data={"name": "李某", "unit": "某医院", "phone": "13800000000",
                                             "description": "收受患者家属红包两千元，现主动说明并上交。",
-                                            "amount_yuan": "2,000"}).get_data(as_text=True)
+                                            "amount_yuan": "2,000"}, follow_redirects=True).get_data(as_text=True)
     receipt = re.search(r"data-receipt>([0-9 ]+)<", page).group(1)
     reference = re.search(r"data-reference>([0-9A-Z]+)<", page).group(1)
     assert f"医药整治-{reference}" in page and "14-323101040000305" in page
@@ -133,3 +133,51 @@ def test_disclosure_receipt_reads_its_status_but_cannot_post(client):
     assert reference in shown and "已提交" in shown
     assert client.post("/status/reply", data={"receipt": receipt, "body": "补充说明"}).status_code == 404
     assert client.post("/api/v1/status", json={"receipt": receipt}).status_code == 404
+
+
+WRONG = "1111 2222 3333 4444 5555"
+
+
+def test_one_lookup_budget_per_client_across_every_lookup_endpoint(make_portal):
+    client = make_portal(lookups_per_client="3 per minute").test_client()
+    codes = [
+        client.post("/status", data={"receipt": WRONG}).status_code,
+        client.post("/status/reply", data={"receipt": WRONG, "body": "补充说明一下"}).status_code,
+        client.post("/api/v1/status", json={"receipt": WRONG}).status_code,
+        client.post("/status/evidence", data={"receipt": WRONG}).status_code,
+    ]
+    assert codes == [404, 404, 404, 429]
+
+
+def test_the_global_budget_counts_wrong_codes_only(make_portal):
+    client = make_portal(lookups_global="2 per minute").test_client()
+    receipt = submit_api(client).get_json()["receipt"]
+    for _ in range(5):  # right codes spend nothing
+        assert client.post("/api/v1/status", json={"receipt": receipt}).status_code == 200
+    assert client.post("/status", data={"receipt": WRONG}).status_code == 404
+
+
+def test_a_right_code_is_answered_while_guessers_have_spent_the_global_budget(make_portal, monkeypatch):
+    client = make_portal(lookups_global="3 per minute").test_client()
+    receipt = submit_api(client).get_json()["receipt"]
+    guessers = [{"REMOTE_ADDR": f"10.0.0.{i}"} for i in range(5)]
+    codes = [client.post("/api/v1/status", json={"receipt": WRONG}, environ_overrides=who).status_code
+             for who in guessers]
+    assert codes == [404, 404, 404, 429, 429]
+    refused = client.post("/status", data={"receipt": WRONG})
+    assert refused.status_code == 429 and "回执码" in refused.get_data(as_text=True)
+
+    calls = {"kdf": 0}
+    real_kdf = models.shared.receipt.derive_receipt_keys
+
+    def counting_kdf(*args, **kwargs):
+        calls["kdf"] += 1
+        return real_kdf(*args, **kwargs)
+
+    monkeypatch.setattr(status_service, "derive_receipt_keys", counting_kdf)
+    assert client.post("/api/v1/status", json={"receipt": receipt}).status_code == 200
+    assert client.post("/status", data={"receipt": receipt}).status_code == 200
+    reply = client.post("/status/reply", data={"receipt": receipt, "body": "还在调查吗？"})
+    assert reply.status_code == 200
+    assert client.post("/api/v1/status", json={"receipt": WRONG}).status_code == 429
+    assert calls["kdf"] == 4  # refused or answered, every look-up costs its one scrypt
