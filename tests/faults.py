@@ -67,6 +67,22 @@ class RedisServer:
             self.process = None
 
 
+def pipe(source: socket.socket, sink: socket.socket) -> None:
+    """Copy bytes from `source` to `sink` until either side closes; then close both."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+                end.close()
+            except OSError:
+                pass
+
+
 class Switch:
     """A TCP forwarder in front of a service that can be turned off: while off it refuses new
     connections and cuts the open ones (a database restarting, a network partition)."""
@@ -97,21 +113,7 @@ class Switch:
             with self.lock:
                 self.open += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.close()
-                except OSError:
-                    pass
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
     def off(self) -> None:
         self.on = False

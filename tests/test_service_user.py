@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.backends import service_env
+from tests.faults import children
 
 BIN = Path(sys.executable).parent / "qingfeng"
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="only root can be refused or drop rights")
@@ -64,7 +65,7 @@ def test_serve_drops_to_the_service_user(tmp_path):
             except OSError:
                 time.sleep(0.1)
         uids = []
-        for pid in [server.pid, *_children(server.pid)]:
+        for pid in [server.pid, *children(server.pid)]:
             status = Path(f"/proc/{pid}/status").read_text()
             uids.append(int(next(line for line in status.splitlines()
                                  if line.startswith("Uid:")).split()[1]))
@@ -74,15 +75,3 @@ def test_serve_drops_to_the_service_user(tmp_path):
         server.wait(timeout=15)
 
 
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is `pid` (gunicorn's workers)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[1] == str(pid):
-                found.append(int(entry.name))
-    return found

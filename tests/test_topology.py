@@ -27,6 +27,7 @@ import pytest
 
 from tests.backends import REDIS_TEST_URL, postgres_reason, redis_reason, require, service_env
 from tests.deployment import NEVER_FOR_PORTAL, ROLES
+from tests.faults import pipe
 
 BIN = Path(sys.executable).parent / "qingfeng"
 PASSWORD = "a long topology test password"
@@ -56,21 +57,7 @@ class Forwarder:
                 return
             upstream = socket.create_connection(self.target)
             for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
     def close(self) -> None:
         self.server.close()

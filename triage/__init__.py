@@ -6,6 +6,7 @@ from flask import Flask
 from config.checks import validate_data_files
 from config.data import load_jurisdiction, load_taxonomy
 from config.office_settings import TriageSettings, triage_settings_from_env
+from models.shared.content import SUBJECT_LEVELS, SUBJECT_TYPES
 from models.shared.sealing import SealError
 from triage.history import sentence
 from triage.keys import load_office_private_key, private_key_path
@@ -56,7 +57,8 @@ def create_app(settings: TriageSettings | None = None, handoff: Handoff | None =
     @app.context_processor
     def data() -> dict:
         return {"taxonomy": app.extensions["qingfeng_taxonomy"],
-                "jurisdiction": app.extensions["qingfeng_jurisdiction"], "vocab": vocabulary}
+                "jurisdiction": app.extensions["qingfeng_jurisdiction"], "vocab": vocabulary,
+                "choices": {"subject_level": SUBJECT_LEVELS, "subject_type": SUBJECT_TYPES}}
 
     return app
 

@@ -83,16 +83,20 @@ def bar_chart(title: str, items: list[tuple[str, int]], width: int = 640) -> Mar
     in the chart's <desc>.
     """
     width = max(int(width), 240)
-    items = [(str(label), int(value)) for label, value in items]
+    every = [(str(label), int(value)) for label, value in items]
+    # Rows of 0 say nothing and push the others off screen; the description names them.
+    items = [(label, value) for label, value in every if value]
     if not items:
         return _empty(title, width)
+    zero = [label for label, value in every if not value]
     value_width = max(_text_width(str(v)) for _, v in items) + 12
     label_width = min(max(_text_width(label) for label, _ in items), width * 0.4) + 12
     bar_space = max(width - label_width - value_width - 8, 10)
     top = max((v for _, v in items), default=0) or 1
     height = TITLE_HEIGHT + ROW_HEIGHT * len(items) + 8
 
-    parts = _open_svg(title, width, height, _describe(items))
+    described = _describe(items) + (f"；其余 {len(zero)} 项为 0" if zero else "")
+    parts = _open_svg(title, width, height, described)
     for i, (label, value) in enumerate(items):
         y = TITLE_HEIGHT + i * ROW_HEIGHT
         bar = round(bar_space * max(value, 0) / top, 1)
@@ -171,8 +175,14 @@ def line_chart(title: str, points: list[tuple[str, int]], width: int = 640,
         if show_values:
             parts.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" '
                          f'fill="{TEXT_COLOR}">{value}</text>')
-        if i % label_every == 0:
-            parts.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
+        last = i == len(points) - 1
+        # Every k-th label and always the last; the end labels are anchored inside the chart,
+        # so the last month is never cut at the edge ("2026-1").
+        if i % label_every == 0 and (last or len(points) - 1 - i >= label_every or len(points) == 1) \
+                or last:
+            anchor = "end" if last and len(points) > 1 else ("start" if i == 0 and len(points) > 1
+                                                              else "middle")
+            parts.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="{anchor}" '
                          f'fill="{MUTED_COLOR}">{_text(_truncate(label, label_room))}</text>')
         parts.append("</g>")
     parts.append("</svg>")

@@ -53,3 +53,14 @@ def test_disclosure_reconciled_against_the_transfer_remark(login, client, db_ses
     officer.post("/disclosures/reconcile", data={"remark": f"医药整治 {reference.lower()} 李某", "amount": "2000.00"})
     db_session.expire_all()
     assert db_session.scalars(select(Disclosure)).one().status == "reconciled"
+
+
+def test_the_queue_shows_person_unit_and_excerpt_and_audits_who_saw_them(login, client, db_session):
+    long_text = "某县人民医院药剂科主任收受医药代表回扣，按处方量每月结算，" * 4
+    client.post("/api/v1/reports", json={"description": long_text, "subject_name": "刘某",
+                                         "subject_unit": "某县人民医院"})
+    page = login("triage", username="clerk").get("/").get_data(as_text=True)
+    assert "刘某" in page and "某县人民医院" in page
+    assert long_text[:60] + "…" in page and long_text not in page
+    seen = [e for e in db_session.scalars(select(AuditEvent)) if e.action == "view_queue"]
+    assert [(e.actor, e.target) for e in seen] == [("clerk", "reports:1")]

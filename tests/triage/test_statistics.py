@@ -229,9 +229,17 @@ def test_bar_chart_is_well_formed_and_accessible():
     assert root.get("role") == "img" and root.get("aria-label") == "按领域"
     assert root.find(f"{SVG}title").text == "按领域"
     texts = _texts(root)
-    for expected in ("A 行政管理部门以权寻租", "D 医保基金使用", "未分类", "12", "30", "0"):
+    for expected in ("A 行政管理部门以权寻租", "D 医保基金使用", "12", "30"):
         assert expected in texts
-    assert len(root.findall(f".//{SVG}rect")) == 3
+    assert "未分类" not in texts  # a row of 0 is left out of the drawing …
+    assert root.find(f"{SVG}desc").text.endswith("其余 1 项为 0")  # … and said in words
+    assert len(root.findall(f".//{SVG}rect")) == 2
+
+
+def test_the_last_month_label_is_anchored_inside_the_chart():
+    root = _parse(line_chart("按月份", [(f"2026-{m:02d}", m) for m in range(1, 13)]))
+    labels = [t for t in root.iter(f"{SVG}text") if (t.text or "").startswith("2026-")]
+    assert labels[-1].text == "2026-12" and labels[-1].get("text-anchor") == "end"
 
 
 def test_bar_chart_escapes_hostile_labels():
