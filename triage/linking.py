@@ -21,6 +21,11 @@ from triage.extract import Entities
 GENERIC_UNITS = {"某医院", "医院", "某公司", "公司", "卫生院", "某卫生院", "诊所", "药店", "某药店"}
 WORD_TERMS = 12  # distinctive words indexed per report
 SIMILAR_WORDS = 6  # shared distinctive words that make two reports "similar"
+# Bounds on the work of one report, whatever the database holds: a unit named in thousands of
+# reports (某县人民医院) would otherwise make every new report read and link all of them, and
+# the job would slow down as the database grows. The newest matches are the ones a clerk needs.
+CANDIDATE_ROWS = 2000  # index entries read, newest reports first
+MAX_LINKS = 20  # related reports linked, the same person first, then the same unit, then similar
 
 
 def index_key(office_key: X25519PrivateKey) -> bytes:
@@ -80,6 +85,7 @@ def link_related(session: Session, report_id: int,
     rows = session.execute(
         select(ReportTerm.report_id, ReportTerm.kind, ReportTerm.digest)
         .where(matching, ReportTerm.report_id != report_id)
+        .order_by(ReportTerm.report_id.desc()).limit(CANDIDATE_ROWS)
     ).all()
     shared: dict[tuple[int, str], int] = {}
     for other, kind, digest in rows:
@@ -93,6 +99,9 @@ def link_related(session: Session, report_id: int,
                 reasons[other] = "同一被反映人"
     if not reasons:
         return []
+    rank = {"同一被反映人": 0, "同一单位": 1, "内容相似": 2}
+    kept = sorted(reasons, key=lambda other: (rank[reasons[other]], -other))[:MAX_LINKS]
+    reasons = {other: reasons[other] for other in kept}
     existing = set(session.scalars(select(ReportLink.related_id).where(ReportLink.report_id == report_id)))
     new = [(other, reason) for other, reason in reasons.items() if other not in existing]
     if new:
