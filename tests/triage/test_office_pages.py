@@ -63,4 +63,22 @@ def test_the_queue_shows_person_unit_and_excerpt_and_audits_who_saw_them(login, 
     assert "刘某" in page and "某县人民医院" in page
     assert long_text[:60] + "…" in page and long_text not in page
     seen = [e for e in db_session.scalars(select(AuditEvent)) if e.action == "view_queue"]
-    assert [(e.actor, e.target) for e in seen] == [("clerk", "reports:1")]
+    assert [(e.actor, e.target, e.detail) for e in seen] == [("clerk", "queue:page 1", "reports:1")]
+
+
+def test_a_damaged_box_does_not_take_the_queue_down(login, client, db_session):
+    client.post("/api/v1/reports", json={"description": "某医院院长收受设备供应商回扣五十万元。"})
+    report = db_session.scalars(select(Report)).one()
+    report.content_box = b"\x00damaged"
+    db_session.commit()
+    page = login("triage").get("/")
+    assert page.status_code == 200 and "内容无法解密" in page.get_data(as_text=True)
+
+
+def test_a_full_queue_page_is_audited_on_postgresql_too(login, client, db_session):
+    """50 ids do not fit the audit target's 80 characters: they go into the detail."""
+    for n in range(51):
+        client.post("/api/v1/reports", json={"description": f"某医院第{n}号举报：科室主任收受回扣，金额较大。"})
+    assert login("triage", username="clerk").get("/").status_code == 200
+    seen = [e for e in db_session.scalars(select(AuditEvent)) if e.action == "view_queue"]
+    assert len(seen) == 1 and len(seen[0].detail.split(",")) == 50

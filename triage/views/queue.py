@@ -13,6 +13,7 @@ from models.lead import Lead
 from models.report import Report
 from models.session import request_session
 from models.shared import sealed
+from models.shared.sealing import SealError
 from models.vocabulary import CHANNELS, PUBLIC_STATUSES
 from triage.auth import actor, roles
 from triage.forms import small_int
@@ -59,8 +60,15 @@ class Glimpse:
     excerpt: str
 
 
+UNREADABLE = Glimpse("", "", "（内容无法解密，请打开举报查看）")
+
+
 def glimpse(key, report: Report) -> Glimpse:  # type: ignore[no-untyped-def]
-    content = sealed.REPORT.open(key, report.content_box, report.uid)
+    """The row's glimpse; one unreadable box (a damaged row) never takes the queue down."""
+    try:
+        content = sealed.REPORT.open(key, report.content_box, report.uid)
+    except SealError:
+        return UNREADABLE
     text = " ".join((content.get("description") or "").split())
     return Glimpse(content.get("subject_name") or "", content.get("subject_unit") or "",
                    text if len(text) <= EXCERPT else text[:EXCERPT] + "…")
@@ -80,7 +88,9 @@ def index() -> str:
     key = office_key()
     rows = [(*found[i], glimpse(key, found[i][0])) for i in ids]
     if ids:  # the excerpts are decrypted content: who saw which reports is audited
-        record(db, actor(), "view_queue", f"reports:{','.join(map(str, ids))}")
+        # The ids in `detail` (text): `target` is 80 characters, and a page shows up to 50.
+        record(db, actor(), "view_queue", f"queue:page {page}",
+               detail="reports:" + ",".join(map(str, ids)))
         db.commit()
     rules = load_deadline_rules()
     return render_template("queue/index.html", rows=rows, total=found_page.total, page=page,
