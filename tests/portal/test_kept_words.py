@@ -115,3 +115,18 @@ def test_the_empty_form_may_be_kept_for_going_back_but_not_a_filled_one(client):
     assert client.get("/disclosure").headers["Cache-Control"] == "private, no-cache"
     refused = client.post("/report", data={"description": "短"})
     assert refused.status_code == 400 and refused.headers["Cache-Control"] == "no-store"
+
+
+def test_a_finished_report_explains_its_status_and_takes_no_more_replies(client, db_session):
+    _post_report(client)
+    code = RECEIPT.search(client.get("/receipt").get_data(as_text=True)).group(1)
+    shown = client.post("/status", data={"receipt": code}).get_data(as_text=True)
+    assert "一般在 15 个工作日内决定是否受理" in shown and 'action="/status/reply"' in shown
+    report = db_session.scalars(select(Report)).one()
+    report.status = "rejected"
+    db_session.commit()
+    shown = client.post("/status", data={"receipt": code}).get_data(as_text=True)
+    assert "此事项已结束" in shown and 'action="/status/reply"' not in shown
+    refused = client.post("/status/reply", data={"receipt": code, "body": "还有补充", "once": "late"})
+    assert refused.status_code == 409
+    assert _count(db_session, Message) == 0
