@@ -27,7 +27,7 @@ import pytest
 
 from tests.backends import REDIS_TEST_URL, postgres_reason, redis_reason, require, service_env
 from tests.deployment import NEVER_FOR_PORTAL, ROLES
-from tests.faults import pipe
+from tests.faults import pipe, wait_for
 
 BIN = Path(sys.executable).parent / "qingfeng"
 PASSWORD = "a long topology test password"
@@ -133,17 +133,8 @@ def _json(url: str, body: dict) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-def _wait_for(check, seconds: float = 60, every: float = 0.25):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except OSError:
-            pass
-        time.sleep(every)
-    raise AssertionError(f"gave up waiting after {seconds} s")
+def _wait_for(check, seconds: float = 60):  # type: ignore[no-untyped-def]
+    return wait_for(check, seconds=seconds, every=0.25)
 
 
 def _role_folder(source: Path, target: Path, role: str) -> None:
