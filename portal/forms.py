@@ -18,7 +18,8 @@ __all__ = ["ReportFields", "ReportForm", "ReceiptForm", "ReplyForm", "EvidenceFo
 
 def _once() -> HiddenField:
     """The form's one-time token (portal/once.py): a resend of the same form stores nothing."""
-    return HiddenField(default=new_token, validators=[Length(max=40)])
+    return HiddenField(default=new_token,
+                       validators=[Length(max=40, message="页面已失效，请刷新后重新提交。")])
 
 
 def _long_text(label: str, minimum: int, maximum: int):  # type: ignore[no-untyped-def]

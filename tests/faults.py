@@ -85,15 +85,16 @@ def pipe(source: socket.socket, sink: socket.socket) -> None:
 
 class Switch:
     """A TCP forwarder in front of a service that can be turned off: while off it refuses new
-    connections and cuts the open ones (a database restarting, a network partition)."""
+    connections and cuts the open ones (a database restarting, a network partition). Listens on
+    `listen`, or on a free loopback port."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], listen: tuple[str, int] | None = None) -> None:
         self.target = target
-        self.port = free_port()
+        self.port = listen[1] if listen else free_port()
         self.on = True
         self.open: list[socket.socket] = []
         self.lock = threading.Lock()
-        self.server = socket.create_server(("127.0.0.1", self.port))
+        self.server = socket.create_server(listen or ("127.0.0.1", self.port))
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:

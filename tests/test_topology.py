@@ -17,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -27,7 +26,7 @@ import pytest
 
 from tests.backends import REDIS_TEST_URL, postgres_reason, redis_reason, require, service_env
 from tests.deployment import NEVER_FOR_PORTAL, ROLES
-from tests.faults import pipe, wait_for
+from tests.faults import Switch, wait_for
 
 BIN = Path(sys.executable).parent / "qingfeng"
 PASSWORD = "a long topology test password"
@@ -38,29 +37,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Forwarder:
-    """A TCP forwarder from an address the portal's namespace can reach to a service on this
-    host's loopback: the only way out of the namespace."""
-
-    def __init__(self, listen: tuple[str, int], target: tuple[str, int]) -> None:
-        self.server = socket.create_server(listen, reuse_port=False)
-        self.target = target
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.close()
 
 
 class Namespace:
@@ -211,7 +187,7 @@ def test_the_parts_run_apart_and_a_report_goes_end_to_end(tmp_path, installation
         if not isolation:
             # Inside, PostgreSQL and Redis are reached through forwarders on the veth address.
             for port in (5432, 6379):
-                forwarders.append(Forwarder((namespace.host_ip, port), ("127.0.0.1", port)))
+                forwarders.append(Switch(("127.0.0.1", port), listen=(namespace.host_ip, port)))
             for name in ("QINGFENG_DATABASE_URL", "REDIS_URL"):
                 portal_env[name] = portal_env[name].replace("127.0.0.1", namespace.host_ip)
             prefix, portal_host = namespace.prefix(), namespace.ns_ip

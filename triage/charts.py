@@ -178,10 +178,10 @@ def line_chart(title: str, points: list[tuple[str, int]], width: int = 640,
         last = i == len(points) - 1
         # Every k-th label and always the last; the end labels are anchored inside the chart,
         # so the last month is never cut at the edge ("2026-1").
-        if i % label_every == 0 and (last or len(points) - 1 - i >= label_every or len(points) == 1) \
-                or last:
-            anchor = "end" if last and len(points) > 1 else ("start" if i == 0 and len(points) > 1
-                                                              else "middle")
+        if last or (i % label_every == 0 and len(points) - 1 - i >= label_every):
+            anchor = "middle"
+            if len(points) > 1:
+                anchor = "end" if last else "start" if i == 0 else "middle"
             parts.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="{anchor}" '
                          f'fill="{MUTED_COLOR}">{_text(_truncate(label, label_room))}</text>')
         parts.append("</g>")

@@ -30,8 +30,9 @@ def sweep(handoff: Handoff, factory: sessionmaker[Session], redis_url: str | Non
     with factory() as session:
         ids = waiting_reports(session, include_awaiting)
     handed = 0
+    queue = rq_queue(redis_url) if redis_url and ids else None  # one connection for the round
     for report_id in ids:
-        if redis_url and job_alive(redis_url, report_id):
+        if queue is not None and job_alive(queue, report_id):
             continue
         if handoff(report_id):
             handed += 1
@@ -42,11 +43,12 @@ def sweep(handoff: Handoff, factory: sessionmaker[Session], redis_url: str | Non
 # few seconds: its WORKER_TTL is 20).
 SILENT_WORKER = 30
 
-def job_alive(redis_url: str, report_id: int) -> bool:
+
+def job_alive(queue, report_id: int) -> bool:  # type: ignore[no-untyped-def]
     """Whether the report's RQ job is waiting, or running on a worker that is still alive.
 
-    A job "queued" that is in no queue, or a job RQ lists as "started" whose worker sent no heartbeat for SILENT_WORKER seconds (or
-    whose worker key is gone) was abandoned by a killed worker: it counts as dead, so the sweep
+    A job "queued" that is in no queue, or a job RQ lists as "started" whose worker sent no
+    heartbeat for SILENT_WORKER seconds (or whose worker key is gone) was abandoned by a killed worker: it counts as dead, so the sweep
     hands the report over again within seconds instead of waiting for RQ's own clean-up
     (minutes; RQ keeps a dead worker's key for a minute more). A live worker beats every few
     seconds while it waits and before each job, and a triage job takes milliseconds. The job is
@@ -57,7 +59,7 @@ def job_alive(redis_url: str, report_id: int) -> bool:
     from rq.utils import utcparse
     from rq.worker import Worker
 
-    connection = rq_queue(redis_url).connection
+    connection = queue.connection
     try:
         job = Job.fetch(job_id(report_id), connection=connection)
     except NoSuchJobError:
@@ -67,7 +69,7 @@ def job_alive(redis_url: str, report_id: int) -> bool:
         # Queued, and really in the queue: RQ first moves a job to its worker's intermediate
         # list and only then marks it started, so a worker killed in between leaves it
         # "queued" in no queue, where nothing would ever take it.
-        return connection.lpos(rq_queue(redis_url).key, job.id) is not None
+        return connection.lpos(queue.key, job.id) is not None
     if status in ("deferred", "scheduled"):
         return True
     if status != "started":

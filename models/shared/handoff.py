@@ -49,11 +49,12 @@ def rq_queue(redis_url: str):  # type: ignore[no-untyped-def]
     return Queue(QUEUE_NAME, connection=connection)
 
 
-def enqueue_rq(redis_url: str, report_id: int) -> None:
-    """Queue one report id (retried by RQ with back-off if the job fails)."""
+def enqueue_rq(redis_url: str, report_id: int, queue=None) -> None:  # type: ignore[no-untyped-def]
+    """Queue one report id (retried by RQ with back-off if the job fails), on `queue` if given
+    (its connection pool reused) or on a new connection to `redis_url`."""
     from rq import Retry
 
-    rq_queue(redis_url).enqueue(
+    (queue or rq_queue(redis_url)).enqueue(
         JOB_FUNCTION,
         report_id,
         job_id=job_id(report_id),
@@ -87,10 +88,13 @@ class RqHandoff:
     def __init__(self, redis_url: str, factory: sessionmaker[Session]) -> None:
         self.redis_url = redis_url
         self.factory = factory
+        self._queue = None  # made on first use, then kept: one connection pool, not one per report
 
     def __call__(self, report_id: int) -> bool:
         try:
-            enqueue_rq(self.redis_url, report_id)
+            if self._queue is None:
+                self._queue = rq_queue(self.redis_url)
+            enqueue_rq(self.redis_url, report_id, self._queue)
         except Exception as exc:  # redis.ConnectionError, TimeoutError, …: the sweep will retry
             log.warning("triage queue unavailable (%s); a report was left for the sweep",
                         type(exc).__name__)
