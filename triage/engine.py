@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from config.data import load_taxonomy
 from triage.classifier.model import TriageModel
+from triage.classifier.script import simplified
 from triage.classifier.tokenize import Analysis, analyse
 from triage.extract import Entities, extract_entities, priority_flags
 from config.routing import RoutingRules, load_rules
@@ -61,6 +62,8 @@ class TriageEngine:
         """Suggestions for many texts (one model call: faster than one by one). `lap(stage)` is
         called as each stage ends, for the benchmark's breakdown."""
         subjects = subjects or [None] * len(texts)
+        # Rules, keep-words and the corpus are in simplified characters.
+        texts = [simplified(t) for t in texts]
         analyses = [analyse(t) for t in texts]
         predictions = self.model.predict_analysed(analyses, texts, top_k=max(MIN_CATEGORIES, 5))
         lap("classify")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from triage.classifier.script import simplified
 from triage.extract import parse_chinese_number
 
 _SPACE = re.compile(r"\s+")
@@ -32,9 +33,9 @@ def _amount_token(match: re.Match[str]) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, amounts as magnitude words, other numbers
-    as one placeholder, whitespace folded."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    """Simplified characters, NFKC (full-width to half-width), lower case, amounts as magnitude
+    words, other numbers as one placeholder, whitespace folded."""
+    text = unicodedata.normalize("NFKC", simplified(text or "")).lower()
     text = _AMOUNT.sub(_amount_token, text)
     text = _NUMBER.sub("0", text)
     return _SPACE.sub(" ", text).strip()

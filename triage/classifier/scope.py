@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from triage.classifier.script import simplified
+
 KEEP_TERMS = re.compile("|".join((
     # money changing hands improperly
     r"回扣|受贿|行贿|贿赂|索贿|索要|收受|好处费|红包|礼金|购物卡|收礼|送礼|提成|返点|返利|返现",
@@ -28,4 +30,4 @@ KEEP_TERMS = re.compile("|".join((
 
 def keeps(text: str) -> bool:
     """Whether the text names a conduct, so that it stays in scope whatever the model says."""
-    return KEEP_TERMS.search(text or "") is not None
+    return KEEP_TERMS.search(simplified(text or "")) is not None
