@@ -16,14 +16,18 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from triage.classifier.tokenize import Analysis, View, analyse, as_is
 
 N_FEATURES = 2**18
 OUT_OF_SCOPE = 0  # the class of texts outside the 32 categories
-# Up to this many rows, the weight rows of the features present are gathered directly; above,
-# one sparse × dense product is cheaper than gathering.
+# Up to this many rows, features are hashed in Python with remembered columns and the weight
+# rows of the features present gathered directly: scipy's sparse checks and sklearn's input
+# handling cost more than the arithmetic for one report. Above, the C hasher and one sparse ×
+# dense product are cheaper.
 GATHER_ROWS = 64
+REMEMBERED_COLUMNS = 200_000  # feature → column entries kept (about 40 MB at most)
 
 
 @lru_cache(maxsize=1)
@@ -31,6 +35,69 @@ def hasher() -> HashingVectorizer:
     """Feature lists → hashed counts (the hashing is in C; the vectorizer keeps no state)."""
     return HashingVectorizer(analyzer=as_is, n_features=N_FEATURES, alternate_sign=False,
                              norm=None, dtype=np.float32)
+
+
+_columns: dict[str, int] = {}
+
+
+def column(feature: str) -> int:
+    """The column HashingVectorizer gives a feature (signed murmurhash3 of its UTF-8 bytes,
+    seed 0, absolute value modulo the width; the one value without an absolute value folded
+    as sklearn folds it)."""
+    hashed = murmurhash3_32(feature, 0)
+    if hashed == -2147483648:
+        return (2147483647 - (N_FEATURES - 1)) % N_FEATURES
+    return abs(hashed) % N_FEATURES
+
+
+def _columns_of(features: list[str]) -> list[int]:
+    known = _columns
+    found = list(map(known.get, features))
+    if None in found:
+        if len(known) > REMEMBERED_COLUMNS:
+            known.clear()
+        for i, value in enumerate(found):
+            if value is None:
+                found[i] = known[features[i]] = column(features[i])
+    return found  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Sparse rows as plain arrays (CSR without scipy's per-construction checks): `indices`
+    sorted and unique within each row."""
+
+    data: np.ndarray  # float32
+    indices: np.ndarray  # int32 columns
+    indptr: np.ndarray  # int64 row starts, one more than rows
+
+    @property
+    def count(self) -> int:
+        return len(self.indptr) - 1
+
+    def csr(self) -> sparse.csr_matrix:
+        return sparse.csr_matrix((self.data, self.indices, self.indptr),
+                                 shape=(self.count, N_FEATURES))
+
+    @staticmethod
+    def of(matrix: sparse.csr_matrix) -> Rows:
+        return Rows(matrix.data, matrix.indices, matrix.indptr)
+
+
+def hashed_counts(feature_lists: list[list[str]]) -> Rows:
+    """Hashed feature counts, one row per feature list (as hasher().transform gives them)."""
+    if len(feature_lists) > GATHER_ROWS:
+        return Rows.of(hasher().transform(feature_lists))
+    data, indices, indptr = [], [], [0]
+    for features in feature_lists:
+        columns, counts = np.unique(np.array(_columns_of(features), dtype=np.int32),
+                                    return_counts=True)
+        indices.append(columns)
+        data.append(counts.astype(np.float32))
+        indptr.append(indptr[-1] + len(columns))
+    return Rows(np.concatenate(data) if data else np.zeros(0, np.float32),
+                np.concatenate(indices) if indices else np.zeros(0, np.int32),
+                np.array(indptr, dtype=np.int64))
 
 
 def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
@@ -44,25 +111,38 @@ def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return sums
 
 
-def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear TF (1 + log tf) times IDF, rows scaled to unit length — as TfidfTransformer."""
+def _tfidf_rows(counts: Rows, idf: np.ndarray) -> Rows:
     data = (np.log(counts.data) + 1.0).astype(np.float32) * idf[counts.indices]
     norms = np.sqrt(_row_sums(data * data, counts.indptr))
     norms[norms == 0] = 1.0
     data /= np.repeat(norms, np.diff(counts.indptr))
-    return sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+    return Rows(data, counts.indices, counts.indptr)
 
 
-def _product(weighted: sparse.csr_matrix, weights: np.ndarray) -> np.ndarray:
-    if weighted.shape[0] > GATHER_ROWS:
-        return np.asarray(weighted @ weights)
-    gathered = weights[weighted.indices] * weighted.data[:, None]
-    return _row_sums(gathered, weighted.indptr).astype(np.float64)
+def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF (1 + log tf) times IDF, rows scaled to unit length — as TfidfTransformer."""
+    return _tfidf_rows(Rows.of(counts), idf).csr()
 
 
-def view_counts(views: list[View], analyses: list[Analysis]) -> dict[View, sparse.csr_matrix]:
+def _scores(counts: Rows, idf: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """TF-IDF rows times the weight matrix."""
+    if counts.count > GATHER_ROWS:
+        return np.asarray(_tfidf_rows(counts, idf).csr() @ weights)
+    scores = np.zeros((counts.count, weights.shape[1]))
+    for row in range(counts.count):  # one report at a time: plain vector arithmetic
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        if start == end:
+            continue
+        columns = counts.indices[start:end]
+        data = (np.log(counts.data[start:end]) + np.float32(1.0)) * idf[columns]
+        norm = np.sqrt(np.dot(data, data))
+        scores[row] = (data / (norm or 1.0)) @ weights[columns]
+    return scores
+
+
+def view_counts(views: list[View], analyses: list[Analysis]) -> dict[View, Rows]:
     """Hashed feature counts of each distinct view, computed once."""
-    return {view: hasher().transform([view.features(a) for a in analyses])
+    return {view: hashed_counts([view.features(a) for a in analyses])
             for view in dict.fromkeys(views)}
 
 
@@ -80,11 +160,11 @@ class ViewScorer:
 
     def proba(self, features: list[list[str]]) -> np.ndarray:
         """Class probabilities for feature lists (one row each)."""
-        return self.proba_counts(hasher().transform(features))
+        return self.proba_counts(hashed_counts(features))
 
-    def proba_counts(self, counts: sparse.csr_matrix) -> np.ndarray:
+    def proba_counts(self, counts: Rows) -> np.ndarray:
         """Class probabilities for hashed counts of this view."""
-        scores = _product(tfidf(counts, self.idf), self.weights) + self.intercept
+        scores = _scores(counts, self.idf, self.weights) + self.intercept
         if self.kind == "softmax":
             scores -= scores.max(axis=1, keepdims=True)
             probabilities = np.exp(scores)
@@ -108,7 +188,7 @@ class TextScorer:
         return self.proba_of([analyse(t) for t in texts])
 
     def proba_of(self, analyses: list[Analysis],
-                 counts: dict[View, sparse.csr_matrix] | None = None) -> np.ndarray:
+                 counts: dict[View, Rows] | None = None) -> np.ndarray:
         """Class probabilities for analysed texts (`counts`: hashed counts already computed)."""
         counts = counts if counts is not None else view_counts(
             [v.view for v in self.views], analyses)
