@@ -45,6 +45,10 @@ def test_the_real_register_batch():
     third = [e for e in corpus if e.batch.startswith("b3-")]
     per_category = Counter(e.categories[0] for e in third if e.categories)
     assert min(per_category[c] for c in range(1, 33)) >= 30
+    fourth = [e for e in corpus if e.batch.startswith("b4-")]
+    assert len(fourth) >= 750 and sum(1 for e in fourth if not e.categories) >= 150
+    assert {e.categories[0] for e in fourth if e.categories} == set(range(1, 33))
+    assert sum(e.official for e in fourth) >= 0.6 * len(fourth)
     registers = Counter("official" if e.official else e.register for e in corpus)
     assert registers.most_common(1)[0][0] == "official"
     assert sum(e.official for e in corpus) >= 0.4 * len(corpus)
