@@ -53,6 +53,20 @@ def test_texts_that_name_a_conduct_are_kept():
     assert keeps("老板给科长送了10万元") and keeps("被开除党籍")
     assert not keeps("医院门口停车太难了，保安态度也差")
     assert not keeps("请问异地就医备案怎么办理，报销比例是多少")
+    # audit findings name conducts in their own words
+    assert keeps("审计发现，该院将设备采购拆分成2个项目，未按规定公开招标")
+    assert keeps("存在过度诊疗、过度检查问题，涉及医保基金5643元")
+    # and in traditional characters
+    assert keeps("該院虛構醫療服務騙取醫保基金")
+
+
+def test_conduct_terms_rarely_name_what_is_out_of_scope():
+    """A word that keeps a text must be a conduct, not the domain's vocabulary: out-of-scope
+    corpus texts (many written to use that vocabulary) seldom contain one."""
+    from triage.classifier.corpus import load_corpus
+
+    outside = [e.text for e in load_corpus() if not e.categories]
+    assert sum(map(keeps, outside)) / len(outside) <= 0.08
 
 
 def test_a_conduct_term_keeps_a_text_the_threshold_would_turn_away(trained):
