@@ -32,7 +32,7 @@ class Suggestion:
     flags: list[str]
     model_version: str
     area: str = field(default="")
-    words: tuple[str, ...] = field(default=(), repr=False)  # the text's jieba words, for linking
+    words: tuple[str, ...] = field(default=(), repr=False)  # distinct words, rarest first, for linking
 
     def contract(self, item_id: object) -> dict:
         """One line of `qingfeng triage classify` output."""
@@ -94,5 +94,5 @@ class TriageEngine:
             flags=priority_flags(entities, text),
             model_version=self.model.version,
             area=self.taxonomy.category(ranked[0]).area,
-            words=tuple(w for s in analysis.sentences for w in s.words),
+            words=self.model.rarest_first([w for s in analysis.sentences for w in s.words]),
         )

@@ -153,7 +153,7 @@ def triage_report(session: Session, report: Report, context: WorkerContext | Non
     lap("write lead")
     digests = index_report(session, context.index_key, report.id, suggestion.entities,
                            suggestion.words, replace=not first_time)
-    link_related(session, report.id, digests)
+    link_related(session, report.id, digests, fresh=first_time)
     lap("index and link")
     # Counted here, with the result, so the report is updated once; a failed try rolls back
     # everything, its count included.

@@ -40,7 +40,7 @@ def _digest(key: bytes, kind: str, term: str) -> str:
 
 def terms(entities: Entities, words: Sequence[str]) -> list[tuple[str, str]]:
     """(kind, term) pairs worth linking on: the person with their unit, the unit, rare words
-    (`words`: the text's jieba words, as the classifier cut them)."""
+    (`words`: the text's jieba words, rarest first — TriageEngine ranks them)."""
     found = []
     units = [u for u in entities.units if u not in GENERIC_UNITS and len(u) >= 4]
     if units:
@@ -48,8 +48,8 @@ def terms(entities: Entities, words: Sequence[str]) -> list[tuple[str, str]]:
     for person in entities.persons[:2]:
         if units or not person.endswith("某"):
             found.append(("person", f"{person}@{units[0] if units else ''}"))
-    distinctive = sorted({w for w in words if len(w) >= 2 and not w.startswith("amt")},
-                         key=lambda w: (-len(w), w))[:WORD_TERMS]
+    distinctive = [w for w in dict.fromkeys(words)
+                   if len(w) >= 2 and not w.startswith("amt")][:WORD_TERMS]
     found += [("word", w) for w in distinctive]
     return found
 
@@ -62,16 +62,17 @@ def index_report(session: Session, key: bytes, report_id: int, entities: Entitie
         session.execute(delete(ReportTerm).where(ReportTerm.report_id == report_id))
     digests = list(dict.fromkeys((kind, _digest(key, kind, term))
                                  for kind, term in terms(entities, words)))
-    if digests:
-        session.execute(insert(ReportTerm), [
+    if digests:  # the table, not the class: a plain executemany, not the ORM's bulk path
+        session.execute(insert(ReportTerm.__table__), [
             {"report_id": report_id, "kind": kind, "digest": digest} for kind, digest in digests])
     return digests
 
 
 def link_related(session: Session, report_id: int,
-                 digests: Sequence[tuple[str, str]] | None = None) -> list[int]:
+                 digests: Sequence[tuple[str, str]] | None = None, fresh: bool = False) -> list[int]:
     """Link the report to others sharing its person or unit, or enough distinctive words
-    (`digests`: its index entries, read from the database when not given)."""
+    (`digests`: its index entries, read from the database when not given; `fresh`: it was
+    never indexed before, so no link to it can exist yet)."""
     if digests is None:
         digests = session.execute(select(ReportTerm.kind, ReportTerm.digest)
                                   .where(ReportTerm.report_id == report_id)).tuples().all()
@@ -102,10 +103,11 @@ def link_related(session: Session, report_id: int,
     rank = {"同一被反映人": 0, "同一单位": 1, "内容相似": 2}
     kept = sorted(reasons, key=lambda other: (rank[reasons[other]], -other))[:MAX_LINKS]
     reasons = {other: reasons[other] for other in kept}
-    existing = set(session.scalars(select(ReportLink.related_id).where(ReportLink.report_id == report_id)))
+    existing = set() if fresh else set(session.scalars(
+        select(ReportLink.related_id).where(ReportLink.report_id == report_id)))
     new = [(other, reason) for other, reason in reasons.items() if other not in existing]
     if new:
-        session.execute(insert(ReportLink), [
+        session.execute(insert(ReportLink.__table__), [
             row for other, reason in new for row in (
                 {"report_id": report_id, "related_id": other, "reason": reason},
                 {"report_id": other, "related_id": report_id, "reason": reason})])

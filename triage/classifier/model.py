@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from triage.classifier.scope import keeps
-from triage.classifier.scorer import OUT_OF_SCOPE, TextScorer, view_counts
+from triage.classifier.scorer import OUT_OF_SCOPE, TextScorer, column, view_counts
 from triage.classifier.tokenize import Analysis, analyse
 
 TOP_K = 5
@@ -51,6 +51,14 @@ class TriageModel:
         agencies = self.agency_scorer.proba_of(analyses, counts) if self.agency_scorer else None
         return [self._one(row, text, top_k, None if agencies is None else agencies[i])
                 for i, (row, text) in enumerate(zip(probabilities, texts))]
+
+    def rarest_first(self, words: list[str]) -> tuple[str, ...]:
+        """The distinct words, rarest in the training texts first (by the first view's IDF;
+        a word never seen scores highest), longer first among equals: what links two reports
+        is what few others share, and a common word links everything to everything."""
+        idf = self.scorer.views[0].idf
+        distinct = list(dict.fromkeys(words))
+        return tuple(sorted(distinct, key=lambda w: (-float(idf[column(w)]), -len(w), w)))
 
     def in_scope_scores(self, probabilities: np.ndarray) -> np.ndarray:
         """1 - P(out of scope) for each row."""
