@@ -73,3 +73,11 @@ def test_tampered_or_foreign_artifacts_are_refused(trained, tmp_path):
         load_artifact(copy, SECRET)
     with pytest.raises(ArtifactError, match="no trained model"):
         load_artifact(tmp_path / "empty", SECRET)
+
+
+def test_words_for_linking_come_rarest_first(trained):
+    """Two reports are related by what few others share: a word the corpus never used comes
+    before a word every fund case uses, and each word once."""
+    _, model, _ = trained
+    ranked = model.rarest_first(["医院", "医保基金", "蓝鲸湾", "医院", "医保基金"])
+    assert ranked[0] == "蓝鲸湾" and ranked[-1] == "医院" and len(ranked) == 3
