@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from config.data import load_taxonomy
 from config.routing import RoutingRules, load_rules
+from triage.classifier.script import simplified
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def route(
     if not all(isinstance(c, int) and 1 <= c <= len(taxonomy.categories) for c in categories):
         raise ValueError(f"unknown category id in {categories}")
     rules = rules or load_rules()
+    text = simplified(text)  # the rules are written in simplified characters
     primary = taxonomy.category(categories[0])
     lead = primary.lead
     co: list[str] = list(primary.co)

@@ -78,3 +78,13 @@ def test_a_report_in_traditional_characters_gets_the_same_suggestions(trained, t
                                   engine.suggest_many([to_traditional(t) for t in texts])):
         assert traditional.categories == plain.categories
         assert (traditional.in_scope, traditional.agency) == (plain.in_scope, plain.agency)
+
+
+def test_routing_reads_traditional_characters_whoever_calls_it(to_traditional):
+    """The evaluation calls route() without the engine: the rules must fire all the same."""
+    from triage.routing import route
+
+    text = "某市市场监督管理局对某医疗器械公司给予科室医生回扣的商业贿赂行为作出行政处罚，罚款20万元"
+    plain, traditional = route([22], text), route([22], to_traditional(text))
+    assert traditional.lead == plain.lead and traditional.reasons == plain.reasons
+    assert plain.reasons  # a rule fired, so the comparison says something

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from triage.classifier.scope import keeps
-from triage.classifier.scorer import OUT_OF_SCOPE, TextScorer, column, view_counts
+from triage.classifier.scorer import OUT_OF_SCOPE, TextScorer, columns_of, view_counts
 from triage.classifier.tokenize import Analysis, analyse
 
 TOP_K = 5
@@ -56,9 +56,11 @@ class TriageModel:
         """The distinct words, rarest in the training texts first (by the first view's IDF;
         a word never seen scores highest), longer first among equals: what links two reports
         is what few others share, and a common word links everything to everything."""
-        idf = self.scorer.views[0].idf
         distinct = list(dict.fromkeys(words))
-        return tuple(sorted(distinct, key=lambda w: (-float(idf[column(w)]), -len(w), w)))
+        rarity = self.scorer.views[0].idf[columns_of(distinct)]
+        order = sorted(range(len(distinct)),
+                       key=lambda i: (-float(rarity[i]), -len(distinct[i]), distinct[i]))
+        return tuple(distinct[i] for i in order)
 
     def in_scope_scores(self, probabilities: np.ndarray) -> np.ndarray:
         """1 - P(out of scope) for each row."""

@@ -50,7 +50,8 @@ def column(feature: str) -> int:
     return abs(hashed) % N_FEATURES
 
 
-def _columns_of(features: list[str]) -> list[int]:
+def columns_of(features: list[str]) -> list[int]:
+    """The vectorizer's column of each feature, remembered across calls."""
     known = _columns
     found = list(map(known.get, features))
     if None in found:
@@ -90,7 +91,7 @@ def hashed_counts(feature_lists: list[list[str]]) -> Rows:
         return Rows.of(hasher().transform(feature_lists))
     data, indices, indptr = [], [], [0]
     for features in feature_lists:
-        columns, counts = np.unique(np.array(_columns_of(features), dtype=np.int32),
+        columns, counts = np.unique(np.array(columns_of(features), dtype=np.int32),
                                     return_counts=True)
         indices.append(columns)
         data.append(counts.astype(np.float32))
