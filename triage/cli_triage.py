@@ -90,10 +90,14 @@ def _feedback() -> list:
               help="Train without each register (and each writer batch), test on it.")
 @click.option("--compare", is_flag=True,
               help="Compare the candidate designs by their register-shift scores.")
+@click.option("--input", "labelled", type=click.File("r", encoding="utf-8"),
+              help="Score the installed model on this labelled JSON Lines file instead "
+                   "(text, categories, agency, register per line; texts it never saw).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate(by_register: bool, compare: bool, as_json: bool) -> None:
+def evaluate(by_register: bool, compare: bool, labelled, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     """Scores on texts the model was not fitted to: the random held-out fifth, and with
-    --by-register the register shift (the figure designs are chosen by)."""
+    --by-register the register shift (the figure designs are chosen by); with --input, the
+    installed model on a labelled file, through the same path as `classify`."""
     from triage.classifier import evaluate as ev
     from triage.classifier.pipeline import SHIPPED
     from triage.classifier.fitting import Analyses
@@ -102,6 +106,12 @@ def evaluate(by_register: bool, compare: bool, as_json: bool) -> None:
     def progress(message: str) -> None:
         click.echo(message, err=True)
 
+    if labelled is not None:
+        if by_register or compare:
+            _fail("--input scores the installed model; it does not combine with "
+                  "--by-register or --compare")
+        _evaluate_labelled(labelled, as_json)
+        return
     examples = training_examples()
     cache = Analyses()
     progress(f"analysing {len(examples)} texts …")
@@ -133,6 +143,46 @@ def evaluate(by_register: bool, compare: bool, as_json: bool) -> None:
         r = row["random_split"]
         click.echo(f"  random split: top-1 {r['top1']:.3f}  top-3 {r['top3']:.3f}  "
                    f"agency {r['agency_accuracy']:.3f}")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _evaluate_labelled(source, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """`evaluate --input FILE`: the installed model through the engine, against the labels."""
+    from triage.classifier import evaluate as ev
+    from triage.classifier.artifact import ArtifactError, load_artifact
+    from triage.engine import TriageEngine
+    from triage.labelled import LabelledFileError, engine_outcomes, labelled_scores, read_labelled
+
+    try:
+        examples = read_labelled(source, getattr(source, "name", "input"))
+    except LabelledFileError as exc:
+        _fail(str(exc))
+    if not examples:
+        _fail("the file holds no labelled text")
+    secret, root = _secret_and_root()
+    try:
+        model, _ = load_artifact(root, secret)
+    except ArtifactError as exc:
+        _fail(str(exc))
+    click.echo(f"scoring model {model.version} on {len(examples)} labelled texts …", err=True)
+    scores = labelled_scores(examples, engine_outcomes(TriageEngine(model), examples))
+    if as_json:
+        click.echo(json.dumps({"model_version": model.version, **scores}, ensure_ascii=False,
+                              indent=2))
+        return
+    titles = {c.id: c.title for c in load_taxonomy().categories}
+    click.echo(f"model {model.version}")
+    click.echo(ev.format_report(scores["all"], titles))
+    click.echo("\nper register:")
+    for name, s in scores["per_register"].items():
+        click.echo(ev.format_scores(f"  {name}", s))
+    if scores["official"]:
+        click.echo(ev.format_scores("official registers, pooled", scores["official"]))
+    click.echo(ev.format_scores("all texts", scores["all"]))
 
 
 @triage_group.command()

@@ -33,6 +33,7 @@ class Suggestion:
     model_version: str
     area: str = field(default="")
     words: tuple[str, ...] = field(default=(), repr=False)  # distinct words, rarest first, for linking
+    learned_agency: str | None = field(default=None, repr=False)  # the model's own agency, before the rules
 
     def contract(self, item_id: object) -> dict:
         """One line of `qingfeng triage classify` output."""
@@ -95,4 +96,5 @@ class TriageEngine:
             model_version=self.model.version,
             area=self.taxonomy.category(ranked[0]).area,
             words=self.model.rarest_first([w for s in analysis.sentences for w in s.words]),
+            learned_agency=prediction.agency,
         )

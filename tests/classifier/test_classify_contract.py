@@ -67,3 +67,50 @@ def test_refuses_to_run_without_a_model(tmp_path, monkeypatch):
     runner.invoke(main, ["init"])
     result = runner.invoke(main, ["triage", "classify", "--input", "-"], input="")
     assert result.exit_code == 1 and "qingfeng triage train" in result.output
+
+
+LABELS = [  # item 1 labelled right, item 2 labelled as a category the model will not rank first
+    {"categories": [17, 21], "agency": "医保局", "register": "fund_case"},
+    {"categories": [13], "agency": "卫健委", "register": "news"},
+    {"categories": [], "agency": None, "register": "citizen"},
+]
+
+
+def test_evaluate_input_scores_what_classify_suggests(tmp_path, monkeypatch, trained):
+    """`evaluate --input` judges exactly the suggestions `classify` prints, against the labels."""
+    runner = _installation(tmp_path, monkeypatch, trained)
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in ITEMS) + "\n",
+                      encoding="utf-8")
+    suggested = [json.loads(line) for line in
+                 runner.invoke(main, ["triage", "classify", "--input", str(source)]).output.splitlines()]
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("\n".join(json.dumps({"text": i["text"], **label}, ensure_ascii=False)
+                                  for i, label in zip(ITEMS, LABELS)) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["triage", "evaluate", "--input", str(labelled), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output[result.output.index("{"):])
+    inside = [(s, label) for s, label in zip(suggested, LABELS) if label["categories"]]
+    expected_top1 = sum(s["categories"][0]["id"] == label["categories"][0]
+                        for s, label in inside) / len(inside)
+    expected_agency = sum(s["agency"] == label["agency"] for s, label in inside) / len(inside)
+    assert scores["all"]["top1"] == round(expected_top1, 4) < 1.0
+    assert scores["all"]["agency_accuracy"] == round(expected_agency, 4)
+    assert scores["all"]["out_of_scope_recall"] == float(not suggested[2]["in_scope"])
+    assert set(scores["per_register"]) == {"fund_case", "news", "citizen"}
+    assert scores["official"]["in_scope_texts"] == 2
+    text = runner.invoke(main, ["triage", "evaluate", "--input", str(labelled)])
+    assert text.exit_code == 0 and "official registers, pooled" in text.output
+
+
+def test_evaluate_input_refuses_a_wrong_line_rather_than_skip_it(tmp_path, monkeypatch, trained):
+    runner = _installation(tmp_path, monkeypatch, trained)
+    good = json.dumps({"text": ITEMS[0]["text"], **LABELS[0]}, ensure_ascii=False)
+    for bad, says in (('{"text": "没有标签"}', "line 2"),
+                      (json.dumps({"text": "x", "categories": [40], "agency": "医保局"}), "1–32"),
+                      (json.dumps({"text": "x", "categories": [3], "agency": "法院"}), "agency")):
+        result = runner.invoke(main, ["triage", "evaluate", "--input", "-"],
+                               input=f"{good}\n{bad}\n")
+        assert result.exit_code == 2 and says in result.output, result.output
+    both = runner.invoke(main, ["triage", "evaluate", "--input", "-", "--compare"], input=good)
+    assert both.exit_code == 2 and "does not combine" in both.output

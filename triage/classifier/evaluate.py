@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
@@ -31,46 +32,71 @@ def _mean(values) -> float:  # type: ignore[no-untyped-def]
     return round(float(np.mean(values)), 4) if values else 0.0
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What was suggested for one labelled text."""
+
+    ranked: tuple[int, ...]  # categories, best first
+    in_scope: bool
+    lead: str  # the lead agency routed from the predicted categories
+    lead_true: str  # … routed from the labelled categories
+    lead_rules: str  # … from the predicted categories by the rules alone (no learnt agency)
+
+
+def model_outcomes(model: TriageModel, examples: Sequence[Example],
+                   cache: Analyses | None = None) -> list[Outcome]:
+    """The model's suggestions for labelled texts, routed as the engine routes them."""
+    cache = cache or Analyses()
+    predictions = model.predict_analysed(cache.of(examples), [e.text for e in examples])
+    outcomes = []
+    for e, p in zip(examples, predictions):
+        ranked = tuple(c for c, _ in p.categories)
+        outcomes.append(Outcome(
+            ranked, p.in_scope, route(list(ranked), e.text, learned=p.agency).lead,
+            route(list(e.categories or ranked), e.text, learned=p.agency).lead,
+            route(list(ranked), e.text).lead))
+    return outcomes
+
+
 def evaluate_model(model: TriageModel, examples: Sequence[Example],
                    cache: Analyses | None = None) -> dict:
     """Scores of `model` on texts it was not fitted to."""
-    cache = cache or Analyses()
-    predictions = model.predict_analysed(cache.of(examples), [e.text for e in examples])
+    return scores_of(examples, model_outcomes(model, examples, cache))
+
+
+def scores_of(examples: Sequence[Example], outcomes: Sequence[Outcome]) -> dict:
+    """Scores of suggestions against the labels of the same texts."""
     taxonomy = load_taxonomy()
-    inside = [(e, p) for e, p in zip(examples, predictions) if e.categories]
-    outside = [p for e, p in zip(examples, predictions) if not e.categories]
+    inside = [(e, o) for e, o in zip(examples, outcomes) if e.categories]
+    outside = [o for e, o in zip(examples, outcomes) if not e.categories]
     truth = [e.categories[0] for e, _ in inside]
-    top1 = [p.categories[0][0] for _, p in inside]
+    top1 = [o.ranked[0] for _, o in inside]
     labels = sorted(set(truth))
     precision, recall, f1, support = precision_recall_fscore_support(
-        truth, top1, labels=labels, zero_division=0)
-    routed = [route([c for c, _ in p.categories], e.text, learned=p.agency).lead
-              for e, p in inside]
-    routed_true = [route(list(e.categories), e.text, learned=p.agency).lead for e, p in inside]
-    rules_only = [route([c for c, _ in p.categories], e.text).lead for e, p in inside]
+        truth, top1, labels=labels, zero_division=0) if truth else ([], [], [], [])
     per_agency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for (e, _), got, got_true in zip(inside, routed, routed_true):
+    for e, o in inside:
         per_agency[e.agency][0] += 1
-        per_agency[e.agency][1] += got == e.agency
-        per_agency[e.agency][2] += got_true == e.agency
+        per_agency[e.agency][1] += o.lead == e.agency
+        per_agency[e.agency][2] += o.lead_true == e.agency
     turned_away = defaultdict(list)
-    for e, p in inside:
-        turned_away[BAND_NAMES[length_band(len(e.text))]].append(not p.in_scope)
+    for e, o in inside:
+        turned_away[BAND_NAMES[length_band(len(e.text))]].append(not o.in_scope)
     return {
         "texts": len(examples),
         "in_scope_texts": len(inside),
         "top1": _mean(t == g for t, g in zip(truth, top1)),
-        "top3": _mean(e.categories[0] in [c for c, _ in p.categories[:3]] for e, p in inside),
+        "top3": _mean(e.categories[0] in o.ranked[:3] for e, o in inside),
         "top1_in_any_label": _mean(g in e.categories for (e, _), g in zip(inside, top1)),
         "area": _mean(taxonomy.category(t).area == taxonomy.category(g).area
                       for t, g in zip(truth, top1)),
         "macro_f1": round(float(np.mean(f1)), 4) if len(f1) else 0.0,
-        "agency_accuracy": _mean(g == e.agency for (e, _), g in zip(inside, routed)),
-        "agency_with_true_categories": _mean(g == e.agency for (e, _), g in zip(inside, routed_true)),
-        "agency_rules_only": _mean(g == e.agency for (e, _), g in zip(inside, rules_only)),
-        "in_scope_turned_away": _mean(not p.in_scope for _, p in inside),
+        "agency_accuracy": _mean(o.lead == e.agency for e, o in inside),
+        "agency_with_true_categories": _mean(o.lead_true == e.agency for e, o in inside),
+        "agency_rules_only": _mean(o.lead_rules == e.agency for e, o in inside),
+        "in_scope_turned_away": _mean(not o.in_scope for _, o in inside),
         "turned_away_by_length": {band: _mean(v) for band, v in sorted(turned_away.items())},
-        "out_of_scope_recall": _mean(not p.in_scope for p in outside) if outside else None,
+        "out_of_scope_recall": _mean(not o.in_scope for o in outside) if outside else None,
         "confusions": [[t, g, n] for (t, g), n in
                        Counter((t, g) for t, g in zip(truth, top1) if t != g).most_common(12)],
         "per_agency": {a: {"texts": n, "right": ok, "right_with_true_categories": ok_true}
@@ -161,6 +187,8 @@ def compare_designs(examples: list[Example], designs: Sequence[Design] = DESIGNS
 def format_scores(name: str, s: dict) -> str:
     """One line of scores."""
     recall = s.get("out_of_scope_recall")
+    if not s.get("in_scope_texts", 1):
+        return f"{name:34s} n={s['texts']:5d}  (out of scope only)  out recognised {recall:.3f}"
     return (f"{name:34s} n={s['texts']:5d}  top-1 {s['top1']:.3f}  top-3 {s['top3']:.3f}  "
             f"area {s['area']:.3f}  agency {s['agency_accuracy']:.3f} "
             f"(true cats {s['agency_with_true_categories']:.3f}, rules only "
