@@ -16,7 +16,7 @@ PACKAGES = ("config", "models", "portal", "triage")
 OFFICE_APP = ("triage", "triage.views", "triage.auth", "triage.security", "triage.forms",
               "triage.charts", "triage.passwords")
 WORKER = ("triage.jobs", "triage.worker", "triage.runner", "triage.sweep", "triage.engine",
-          "triage.routing", "triage.extract", "triage.linking", "triage.classifier")
+          "triage.labelled", "triage.routing", "triage.extract", "triage.linking", "triage.classifier")
 OFFICE_SERVICES = ("triage.services", "triage.keys")
 TOP = ("triage.server", "triage.cli", "triage.cli_office", "triage.cli_triage", "triage.cli_ops",
        "triage.cli_tokens")
