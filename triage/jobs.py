@@ -165,7 +165,8 @@ def triage_report(session: Session, report: Report, context: WorkerContext | Non
 def _draft_lead(session: Session, report: Report, s: Suggestion, context: WorkerContext,
                 lead: Lead | None) -> None:
     if lead is None:
-        lead = Lead(report_id=report.id, state=LEAD_DRAFT)
+        # received_at given, so the column's default need not read it back from the report
+        lead = Lead(report_id=report.id, report_received_at=report.received_at, state=LEAD_DRAFT)
         session.add(lead)
     elif lead.state != LEAD_DRAFT:
         return  # staff have confirmed it: new material is theirs to weigh, not the model's
