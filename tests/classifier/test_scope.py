@@ -7,18 +7,19 @@ from triage.classifier.model import LENGTH_BANDS, length_band
 from triage.classifier.scope import keeps
 
 
-def _unseen(rng, registers: dict[str, tuple[float, float, int]], outside: int) -> Unseen:
+def _unseen(rng, registers: dict[str, tuple[float, float, int]], outside: int,
+            outside_register: str = "citizen", outside_mean: float = 0.2) -> Unseen:
     """In-scope texts per register (mean score, spread, count) across all length bands, and
-    out-of-scope texts scoring low."""
+    out-of-scope texts of one register scoring low."""
     scores, inside, names, lengths = [], [], [], []
     for name, (mean, spread, count) in registers.items():
         scores += list(np.clip(rng.normal(mean, spread, count), 0, 1))
         inside += [True] * count
         names += [name] * count
         lengths += list(rng.choice([80, 150, 250, 380], count))
-    scores += list(np.clip(rng.normal(0.2, 0.1, outside), 0, 1))
+    scores += list(np.clip(rng.normal(outside_mean, 0.1, outside), 0, 1))
     inside += [False] * outside
-    names += ["other"] * outside
+    names += [outside_register] * outside
     lengths += list(rng.choice([80, 150, 250, 380], outside))
     return Unseen(np.array(scores), np.array(inside), names, np.array(lengths),
                   np.zeros(len(scores), dtype=bool))
@@ -48,6 +49,28 @@ def test_the_threshold_is_as_low_as_recognising_out_of_scope_texts_allows():
     assert all(0.25 < t < 0.5 for t in thresholds)
 
 
+def _joined(first: Unseen, second: Unseen) -> Unseen:
+    return Unseen(np.concatenate([first.scores, second.scores]),
+                  np.concatenate([first.inside, second.inside]),
+                  first.registers + second.registers,
+                  np.concatenate([first.lengths, second.lengths]),
+                  np.concatenate([first.kept, second.kept]))
+
+
+def test_out_of_scope_texts_in_official_registers_do_not_raise_the_threshold():
+    """What must be recognised is the complaints people write; the corpus's out-of-scope news
+    and rulings are close to real cases on purpose, and setting the bar on them turned away a
+    tenth of real write-ups."""
+    rng = np.random.default_rng(5)
+    complaints = _unseen(rng, {"tip": (0.97, 0.02, 1000)}, outside=500)
+    with_news = _joined(complaints, _unseen(rng, {}, outside=500, outside_register="news",
+                                            outside_mean=0.7))
+    assert calibrate_thresholds(with_news) == calibrate_thresholds(complaints)
+    only_news = _unseen(rng, {"tip": (0.97, 0.02, 1000)}, outside=500,
+                        outside_register="news", outside_mean=0.7)
+    assert min(calibrate_thresholds(only_news)) > max(calibrate_thresholds(complaints))
+
+
 def test_texts_that_name_a_conduct_are_kept():
     assert keeps("院长收受回扣") and keeps("某诊所虚构诊疗项目骗取医保基金")
     assert keeps("老板给科长送了10万元") and keeps("被开除党籍")
@@ -58,6 +81,11 @@ def test_texts_that_name_a_conduct_are_kept():
     assert keeps("存在过度诊疗、过度检查问题，涉及医保基金5643元")
     # and in traditional characters
     assert keeps("該院虛構醫療服務騙取醫保基金")
+    # the same conducts in plain words
+    assert keeps("专家说他开的药医院没有，让我们到对面的私人诊所去拿药")
+    assert keeps("有人拿着医保卡在药店结账买大米和食用油") and keeps("把药品卖给药贩子")
+    assert keeps("审计发现，2019年起药品配送企业未重新招标，一直延续原合同")
+    assert not keeps("请问在医院开的药，医保报销比例是多少")
 
 
 def test_conduct_terms_rarely_name_what_is_out_of_scope():
