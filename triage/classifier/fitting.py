@@ -30,7 +30,7 @@ OUT_OF_SCOPE_TARGET = 0.90
 # official registers (policy news, malpractice rulings, penalties without bribery) are there to
 # teach the model, and are deliberately close to real cases; what reaches the portal and must
 # be recognised are complaints. Setting the threshold on all of them set it so high that a
-# tenth of real official write-ups were turned away (README, "Out of scope").
+# tenth of real official write-ups were turned away (README, "On real texts").
 COMPLAINT_REGISTERS = frozenset({"citizen", "tip", "letter", "call", "anonymous"})
 Progress = Callable[[str], None]
 ALWAYS_TRAIN = ("taxonomy.toml", "feedback")
