@@ -85,6 +85,8 @@ def test_texts_that_name_a_conduct_are_kept():
     assert keeps("专家说他开的药医院没有，让我们到对面的私人诊所去拿药")
     assert keeps("有人拿着医保卡在药店结账买大米和食用油") and keeps("把药品卖给药贩子")
     assert keeps("审计发现，2019年起药品配送企业未重新招标，一直延续原合同")
+    assert keeps("医生开了手写单子，说要在医院楼下的药房买") and keeps("医生指定患者到院内的社会药店购药")
+    assert keeps("卫生室将藿香正气口服液超量开药") and keeps("开标前，有人举报到了省纪委")
     assert not keeps("请问在医院开的药，医保报销比例是多少")
 
 

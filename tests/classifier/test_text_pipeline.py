@@ -1,7 +1,7 @@
 """Normalisation and jieba tokenisation with the project's dictionary."""
 from triage.classifier.normalize import normalize
 from triage.classifier.roles import role_tokens
-from triage.classifier.tokenize import tokenizer, words
+from triage.classifier.tokenize import View, analyse, tokenizer, words
 
 
 def test_domain_words_stay_whole():
@@ -36,3 +36,12 @@ def test_role_tokens_tell_giver_from_taker():
     taker = role_tokens("骨科医生收受药企回扣")
     assert "first:company" in giver and "giver:company" in giver
     assert "first:worker" in taker and "taker:worker" in taker
+
+
+def test_role_weight_counts_who_acts_more_and_changes_nothing_else():
+    analysis = analyse("某县人民医院院长张某收受医药公司回扣50万元。")
+    plain, weighted = View(role_weight=1).features(analysis), View(role_weight=5).features(analysis)
+    roles = role_tokens(analysis.normalized)
+    assert "first:leader" in roles and "taker:leader" in roles
+    assert weighted.count("taker:leader") == 5 * plain.count("taker:leader") == 5
+    assert [f for f in weighted if f not in roles] == [f for f in plain if f not in roles]

@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 
 ROLES: dict[str, str] = {
-    "official": r"卫健委|卫生健康委|卫生局|医保局|医保中心|医疗保障局|药监|监督所|执法|科长|局长|处长|审批|"
-                r"公务员|公职人员|行政",
-    "leader": r"院长|书记|副院长|科室主任|科主任|药剂科|设备科|采购科|财务科|总务科|后勤|主任|护理部",
+    # Not 行政 nor 执法: in 行政处罚 and 执法人员 the regulator acts on a firm or a doctor, who is
+    # the subject; counting them made firms' penalty decisions (22) look like officials' (3).
+    "official": r"卫健委|卫生健康委|卫生局|医保局|医保中心|医疗保障局|药监|监督所|科长|局长|处长|审批|"
+                r"公务员|公职人员",
+    # 主任 as a post, not the title 主任医师 that ordinary doctors hold.
+    "leader": r"院长|书记|副院长|科室主任|科主任|药剂科|设备科|采购科|财务科|总务科|后勤|主任(?!医师)|护理部",
     "association": r"学会|协会|分会|专委会|基金会|秘书长|理事|会长|会员",
     "fund_user": r"医保基金|医保卡|统筹|报销|结算|参保|定点|骗保|套保|住院|挂床|刷卡|医保",
     "company": r"公司|药企|厂家|企业|医药代表|代表|经销商|供应商|cso|业务员|推广",
