@@ -10,7 +10,7 @@ whose internals change between scikit-learn releases.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -142,9 +142,27 @@ def _scores(counts: Rows, idf: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def view_counts(views: list[View], analyses: list[Analysis]) -> dict[View, Rows]:
-    """Hashed feature counts of each distinct view, computed once."""
-    return {view: hashed_counts([view.features(a) for a in analyses])
-            for view in dict.fromkeys(views)}
+    """Hashed feature counts of each distinct view, computed once; views that differ only in
+    their role weight (the category and lead-agency models) share the n-grams' features and
+    hashing, and add the role tokens' counts once more per extra weight."""
+    parts: dict[View, list[tuple[list[str], list[str]]]] = {}
+    plain: dict[View, Rows] = {}
+    counts: dict[View, Rows] = {}
+    for view in dict.fromkeys(views):
+        base = replace(view, role_weight=1)
+        if base not in parts:
+            parts[base] = [base.parts(a) for a in analyses]
+        if len(analyses) <= GATHER_ROWS:  # remembered columns: hashing a list again is cheap
+            counts[view] = hashed_counts([g + r * view.role_weight for g, r in parts[base]])
+            continue
+        if base not in plain:
+            plain[base] = hashed_counts([g + r for g, r in parts[base]])
+        if view.role_weight == 1:
+            counts[view] = plain[base]
+        else:
+            roles = hashed_counts([r for _, r in parts[base]]).csr()
+            counts[view] = Rows.of((plain[base].csr() + (view.role_weight - 1) * roles).tocsr())
+    return counts
 
 
 @dataclass

@@ -130,12 +130,15 @@ class View:
                 features += [compact[i:i + n] for i in range(len(compact) - n + 1)]
         return features
 
+    def parts(self, analysis: Analysis) -> tuple[list[str], list[str]]:
+        """(every sentence's features, the text's role tokens once each)."""
+        grams = [f for s in analysis.sentences for f in self.sentence_features(s)]
+        return grams, role_tokens(analysis.normalized) if self.roles else []
+
     def features(self, analysis: Analysis) -> list[str]:
-        """Features of the whole text: every sentence's, plus role tokens."""
-        features = [f for s in analysis.sentences for f in self.sentence_features(s)]
-        if self.roles:
-            features += [t for t in role_tokens(analysis.normalized) for _ in range(self.role_weight)]
-        return features
+        """Features of the whole text: every sentence's, plus role tokens `role_weight` times."""
+        grams, roles = self.parts(analysis)
+        return grams + roles * self.role_weight
 
 
 def as_is(features: list[str]) -> list[str]:
