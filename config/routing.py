@@ -36,6 +36,9 @@ class Rule:
     categories: frozenset[int]  # empty: every primary category
     except_categories: frozenset[int]
     min_amount_yuan: float | None
+    # The text states who already has the case (the police): the learnt lead agency does not
+    # override this rule when it decides the lead.
+    binding: bool = False
 
     def fires(self, primary: int, text: str, amount: float | None) -> bool:
         """Whether this rule applies to a report of this primary category and text."""
@@ -134,6 +137,9 @@ def parse_rules(data: dict, source: str = "routing.toml") -> RoutingRules:
             amount = thresholds[amount]
         elif amount is not None and not isinstance(amount, (int, float)):
             raise ConfigError(f"{where}: 'min_amount_yuan' must be a number or a threshold name")
+        binding = raw.get("binding", False)
+        if not isinstance(binding, bool) or (binding and role != "lead"):
+            raise ConfigError(f"{where}: 'binding' must be true or false, and only on a lead rule")
         by_name[name] = Rule(
             name=name,
             label=str(raw.get("label", name)),
@@ -146,6 +152,7 @@ def parse_rules(data: dict, source: str = "routing.toml") -> RoutingRules:
             except_categories=_categories(
                 raw.get("except_categories", []), where, "except_categories"),
             min_amount_yuan=None if amount is None else float(amount),
+            binding=binding,
         )
     for name in terms:  # term lists no rule uses must still be valid
         _compile_group(name, terms, f"{source} [terms]")

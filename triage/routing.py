@@ -10,7 +10,8 @@ applies the escalation rules in the file's order of precedence:
 * every other rule that fires adds its agency as a co-agency.
 
 When the triage model has learnt a lead agency from labelled texts (`learned`), that agency
-leads: on real write-ups it is right far more often than the rules (README, "Agency"). The
+leads — on real write-ups it is right far more often than the rules (README, "On real texts") —
+unless the deciding rule is `binding`: the text itself says who has the case. The
 rules then still add co-agencies, and every decision carries its reasons in Chinese for the
 officer: the rules that fired and, when the model decided, how sure it was.
 """
@@ -64,7 +65,10 @@ def route(
     explanation = [f"第{primary.id}类的默认主办单位：{default}"] if lead == default else []
     explanation += [r.label for r in fired if r.role == "lead" or r is deciding] + [
         r.label for r in fired if r.role != "lead" and r is not deciding]
-    if learned is not None and learned[0] != lead:
+    if learned is not None and learned[0] != lead and deciding is not None and deciding.binding:
+        explanation.insert(0, f"文中事实决定主办单位：{deciding.label}；模型建议的{learned[0]}"
+                              f"（把握度 {learned[1]:.0%}）未采用")
+    elif learned is not None and learned[0] != lead:
         co.insert(0, lead)
         lead = learned[0]
         explanation.insert(0, f"根据已标注线索学习的判断：由{lead}主办（把握度 {learned[1]:.0%}）；"

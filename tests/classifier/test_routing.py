@@ -130,6 +130,26 @@ def test_a_learnt_lead_decides_and_says_why_in_chinese():
     assert all(not line.isascii() for line in learned.explanation)
 
 
+def test_a_case_the_text_says_the_police_have_is_not_overridden_by_the_learnt_lead():
+    text = ("裁判文书网公布一则非国家人员受贿罪判决书：某医疗器械公司销售代理多次向某民营医院骨科"
+            "医生贿送回扣，该医生收受回扣共计42万元。")
+    result = route([32], text, learned=("纪委监委", 0.8))
+    assert result.lead == "公安局" and result.reasons[0] == "non_official_bribery_charge"
+    assert result.explanation[0].startswith("文中事实决定主办单位") and "纪委监委" in result.explanation[0]
+    # without the charge in the text, the learnt lead decides as before — a fund case that
+    # mentions the police at the end included (it stays with the fund authority when learnt so)
+    assert route([32], "某民营医院骨科医生收受回扣42万元", learned=("纪委监委", 0.8)).lead == "纪委监委"
+    fund = "某诊所虚构诊疗项目骗取医保基金，医保部门追回基金并处罚款，涉嫌诈骗的线索已移送公安机关。"
+    assert route([21], fund, learned=("医保局", 0.9)).lead == "医保局"
+
+
+def test_binding_only_on_a_lead_rule(tmp_path: Path):
+    bad = _rules_text().replace('name = "tax_involved"\n', 'name = "tax_involved"\nbinding = true\n', 1)
+    assert bad != _rules_text()
+    with pytest.raises(ConfigError, match="tax_involved.*binding"):
+        load_rules(_write(tmp_path, bad))
+
+
 def test_false_invoices_at_the_core_go_to_tax_bureau():
     text = "某医药咨询公司没有实际业务，专门为多家药企虚开推广服务费增值税发票，收取百分之六的开票费"
     result = route([27], text)
