@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from config.data import AGENCIES, CATEGORY_COUNT
 from triage.classifier.corpus import OFFICIAL_REGISTERS, Example
+from triage.classifier.corpus_check import Row, label_problems
 from triage.classifier.evaluate import Outcome, pooled, scores_of
 from triage.engine import TriageEngine
 from triage.routing import route
@@ -21,7 +21,8 @@ class LabelledFileError(ValueError):
 
 
 def read_labelled(lines: Iterable[str], source: str = "input") -> list[Example]:
-    """Examples from JSON Lines; a wrong line is an error naming its number, never skipped."""
+    """Examples from JSON Lines, checked as corpus rows are (corpus_check.label_problems, without
+    the corpus's length bounds); a wrong line is an error naming its number, never skipped."""
     import json
 
     examples = []
@@ -29,17 +30,16 @@ def read_labelled(lines: Iterable[str], source: str = "input") -> list[Example]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            text, categories = str(row["text"]), tuple(int(c) for c in row["categories"])
-            agency, register = row.get("agency"), str(row.get("register") or "other")
+            raw = json.loads(line)
+            row = Row(f"line {number}", str(raw["text"]), tuple(raw["categories"]),
+                      raw.get("agency"), str(raw.get("register") or "other"))
         except (ValueError, KeyError, TypeError) as exc:
             raise LabelledFileError(f"line {number}: not a JSON object with text and "
                                     f"categories ({exc})") from None
-        if any(not 1 <= c <= CATEGORY_COUNT for c in categories):
-            raise LabelledFileError(f"line {number}: categories must be 1–{CATEGORY_COUNT}")
-        if categories and agency not in AGENCIES:
-            raise LabelledFileError(f"line {number}: agency must be one of {', '.join(AGENCIES)}")
-        examples.append(Example(text, categories, agency if categories else None, register,
+        problems = label_problems(row, lengths=False)
+        if problems:
+            raise LabelledFileError(f"line {number}: {'; '.join(problems)}")
+        examples.append(Example(row.text, row.categories, row.agency, row.register,
                                 f"{source}:{number}"))
     return examples
 

@@ -107,8 +107,9 @@ def test_evaluate_input_refuses_a_wrong_line_rather_than_skip_it(tmp_path, monke
     runner = _installation(tmp_path, monkeypatch, trained)
     good = json.dumps({"text": ITEMS[0]["text"], **LABELS[0]}, ensure_ascii=False)
     for bad, says in (('{"text": "没有标签"}', "line 2"),
-                      (json.dumps({"text": "x", "categories": [40], "agency": "医保局"}), "1–32"),
-                      (json.dumps({"text": "x", "categories": [3], "agency": "法院"}), "agency")):
+                      (json.dumps({"text": "x", "categories": [40], "agency": "医保局"}), "bad categories"),
+                      (json.dumps({"text": "x", "categories": [3], "agency": "法院"}), "agency"),
+                      (json.dumps({"text": "x", "categories": [], "agency": "医保局"}), "no agency")):
         result = runner.invoke(main, ["triage", "evaluate", "--input", "-"],
                                input=f"{good}\n{bad}\n")
         assert result.exit_code == 2 and says in result.output, result.output
